@@ -1,0 +1,56 @@
+# group-writeback: `make demo` and `make test` are the two commands a user
+# needs; each installs what it needs first (scripts/setup.sh).
+
+SHELL := /bin/bash
+CARGO ?= cargo
+export PATH := $(PATH):$(HOME)/.dotnet/tools
+LIB_DEBUG := target/debug/libgroup_writeback.so
+LIB_RELEASE := target/release/libgroup_writeback.so
+CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -fno-omit-frame-pointer -Iinclude
+
+.PHONY: all setup build release header demo test test-rust test-c test-header clean
+
+all: build
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(CARGO) build --workspace
+
+release: setup
+	$(CARGO) build --release --workspace
+
+# Regenerate the committed C header from src/ffi.rs.
+header: setup
+	GWB_WRITE_HEADER=1 $(CARGO) build
+
+demo: release
+	$(CARGO) run --release --quiet --example explain -- samples/groups.json
+
+test: setup test-rust test-header test-c
+	@echo "make test: all suites passed"
+
+test-rust: build
+	$(CARGO) test --workspace
+
+# The header compiles alone as C11 and as C++ with every warning an error.
+test-header: build
+	@mkdir -p tests/c/build
+	printf '#include "group_writeback.h"\nint main(void){return gwb_abi_version()==GWB_ABI_VERSION?0:1;}\n' > tests/c/build/header_only.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c tests/c/build/header_only.c -o tests/c/build/header_only_c.o
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -x c++ -c tests/c/build/header_only.c -o tests/c/build/header_only_cpp.o
+	@bad=$$(nm -D --defined-only $(LIB_DEBUG) | awk '{print $$3}' | grep -v '^gwb_' || true); \
+	  if [ -n "$$bad" ]; then echo "symbols without the gwb_ prefix are exported: $$bad"; exit 1; fi; \
+	  echo "exported symbols: all gwb_-prefixed ($$(nm -D --defined-only $(LIB_DEBUG) | wc -l))"
+
+# The C client, against the cdylib, under AddressSanitizer.
+test-c: build
+	@mkdir -p tests/c/build
+	$(CC) $(CFLAGS_TEST) -fsanitize=address,undefined tests/c/test_abi.c -o tests/c/build/test_abi \
+	  -Ltarget/debug -lgroup_writeback -Wl,-rpath,$(CURDIR)/target/debug -lpthread
+	ASAN_OPTIONS=detect_leaks=1 tests/c/build/test_abi
+
+clean:
+	$(CARGO) clean
+	rm -rf tests/c/build

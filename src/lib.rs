@@ -1,0 +1,11 @@
+//! group-writeback: read, explain and set the writeback configuration of
+//! Microsoft Entra ID groups. The rules live in [`domain`]; the C ABI in
+//! [`ffi`] is the only place with `unsafe`.
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod domain;
+pub mod ffi;
+pub mod report;
+
+/// The library's version (the crate version).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
