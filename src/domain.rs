@@ -383,6 +383,8 @@ pub struct Group {
     pub security_enabled: Option<bool>,
     pub mail_enabled: Option<bool>,
     pub on_premises_sync_enabled: Option<bool>,
+    /// `membershipRule`: set for dynamic groups (kept to show it).
+    pub membership_rule: Option<String>,
     pub writeback: WritebackConfiguration,
 }
 
@@ -471,6 +473,7 @@ impl Group {
             security_enabled: opt_bool(obj, "securityEnabled")?,
             mail_enabled: opt_bool(obj, "mailEnabled")?,
             on_premises_sync_enabled: opt_bool(obj, "onPremisesSyncEnabled")?,
+            membership_rule: opt_string(obj, "membershipRule")?,
             writeback: WritebackConfiguration::from_json(obj.get("writebackConfiguration"))?,
         })
     }
@@ -489,6 +492,9 @@ impl Group {
         obj.insert("securityEnabled".into(), b(self.security_enabled));
         obj.insert("mailEnabled".into(), b(self.mail_enabled));
         obj.insert("onPremisesSyncEnabled".into(), b(self.on_premises_sync_enabled));
+        if self.membership_rule.is_some() {
+            obj.insert("membershipRule".into(), s(&self.membership_rule));
+        }
         obj.insert("writebackConfiguration".into(), self.writeback.to_json());
         Value::Object(obj)
     }
@@ -515,9 +521,11 @@ impl Group {
         self.on_premises_sync_enabled == Some(true)
     }
 
-    /// Dynamic membership (does not change eligibility; worth showing).
+    /// Dynamic membership (does not change eligibility; worth showing):
+    /// `groupTypes` has `DynamicMembership`, or a `membershipRule` was read.
     pub fn is_dynamic(&self) -> bool {
         self.has_group_type("DynamicMembership")
+            || self.membership_rule.as_deref().map_or(false, |r| !r.trim().is_empty())
     }
 
     /// The portal's view of this group.

@@ -1,0 +1,128 @@
+//! Property tests: the portal state ↔ Graph properties round trip, and the
+//! parsing of what the library writes.
+
+use group_writeback::domain::{
+    Decision, Group, GroupKind, OnPremisesGroupType, WritebackConfiguration, WritebackState,
+};
+use proptest::prelude::*;
+
+fn any_type() -> impl Strategy<Value = Option<OnPremisesGroupType>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(OnPremisesGroupType::UniversalDistributionGroup)),
+        Just(Some(OnPremisesGroupType::UniversalSecurityGroup)),
+        Just(Some(OnPremisesGroupType::UniversalMailEnabledSecurityGroup)),
+        "[a-zA-Z]{1,24}".prop_map(|s| Some(OnPremisesGroupType::parse(&s))),
+    ]
+}
+
+fn any_config() -> impl Strategy<Value = WritebackConfiguration> {
+    (prop::option::of(any::<bool>()), any_type())
+        .prop_map(|(e, t)| WritebackConfiguration::new(e, t))
+}
+
+fn any_group() -> impl Strategy<Value = Group> {
+    (
+        prop::sample::select(vec!["m365", "security", "mes", "dl", "none"]),
+        prop::option::of(any::<bool>()),
+        any::<bool>(),
+        any_config(),
+        "[ -~]{0,30}",
+    )
+        .prop_map(|(kind, synced, dynamic, writeback, name)| {
+            let mut types = Vec::new();
+            let (sec, mail) = match kind {
+                "m365" => {
+                    types.push("Unified".to_string());
+                    (Some(false), Some(true))
+                }
+                "security" => (Some(true), Some(false)),
+                "mes" => (Some(true), Some(true)),
+                "dl" => (Some(false), Some(true)),
+                _ => (None, None),
+            };
+            if dynamic {
+                types.push("DynamicMembership".to_string());
+            }
+            Group {
+                id: Some("11111111-2222-3333-4444-555555555555".into()),
+                display_name: Some(name),
+                group_types: types,
+                security_enabled: sec,
+                mail_enabled: mail,
+                on_premises_sync_enabled: synced,
+                membership_rule: None,
+                writeback,
+            }
+        })
+}
+
+fn with_config(g: &Group, c: WritebackConfiguration) -> Group {
+    Group { writeback: c, ..g.clone() }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Setting a state, then reading the portal view back, gives that state;
+    /// the effective behaviour agrees; setting it again is "no change".
+    #[test]
+    fn state_round_trips_through_the_properties(g in any_group(), st in prop::sample::select(WritebackState::ALL.to_vec())) {
+        let eligible = !g.is_synced() && matches!(g.kind(), GroupKind::Microsoft365 | GroupKind::Security);
+        let allowed = eligible && match st.target_type() {
+            None => true,
+            Some(t) => g.kind().allowed_types().contains(&t),
+        };
+        let after = match g.validate_state(st) {
+            Decision::Refused(r) => {
+                // Refused exactly when the rules forbid it.
+                prop_assert!(!allowed, "refused {:?}: {:?}", st, r);
+                return Ok(());
+            }
+            Decision::NoChange => g.writeback.clone(),
+            Decision::Send { after, .. } => after,
+        };
+        prop_assert!(allowed, "accepted {:?} for {:?}", st, g);
+        let g2 = with_config(&g, after);
+        prop_assert_eq!(g2.portal().state, st);
+        let eff = g2.effective();
+        match st.target_type() {
+            None => prop_assert!(!eff.written_back),
+            Some(t) => {
+                prop_assert!(eff.written_back);
+                prop_assert_eq!(eff.written_back_as, Some(t));
+            }
+        }
+        prop_assert_eq!(g2.validate_state(st), Decision::NoChange);
+    }
+
+    /// What the library writes, it reads back unchanged.
+    #[test]
+    fn group_json_round_trips(g in any_group()) {
+        let back = Group::from_json(&g.to_json()).unwrap();
+        prop_assert_eq!(back, g);
+    }
+
+    /// Known types parse whatever their case; unknown ones are kept verbatim.
+    #[test]
+    fn type_names_parse_case_insensitively(raw in "[a-zA-Z]{0,40}", flips in prop::collection::vec(any::<bool>(), 40)) {
+        for t in OnPremisesGroupType::KNOWN.iter() {
+            let mixed: String = t.as_graph_str().chars().zip(flips.iter().cycle())
+                .map(|(c, f)| if *f { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }).collect();
+            prop_assert_eq!(&OnPremisesGroupType::parse(&mixed), t);
+        }
+        let parsed = OnPremisesGroupType::parse(&raw);
+        if parsed.is_known() {
+            prop_assert!(parsed.as_graph_str().eq_ignore_ascii_case(&raw));
+        } else {
+            prop_assert_eq!(parsed.as_graph_str(), raw.as_str());
+        }
+    }
+
+    /// Arbitrary text never panics the parsers.
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        let _ = Group::from_json_str(&text);
+        let _ = group_writeback::domain::ChangeRequest::from_json_str(&text);
+    }
+}
