@@ -40,6 +40,10 @@ test-header: build
 	printf '#include "group_writeback.h"\nint main(void){return gwb_abi_version()==GWB_ABI_VERSION?0:1;}\n' > tests/c/build/header_only.c
 	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c tests/c/build/header_only.c -o tests/c/build/header_only_c.o
 	$(CXX) -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -x c++ -c tests/c/build/header_only.c -o tests/c/build/header_only_cpp.o
+	awk '/^```c$$/{f=1;next} /^```$$/{f=0} f' README.md > tests/c/build/readme_example.c
+	$(CC) -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude tests/c/build/readme_example.c -o tests/c/build/readme_example \
+	  -Ltarget/debug -lgroup_writeback -Wl,-rpath,$(CURDIR)/target/debug
+	tests/c/build/readme_example | grep -q 'PATCH body: {"writebackConfiguration":{"isEnabled":false}}'
 	@bad=$$(nm -D --defined-only $(LIB_DEBUG) | awk '{print $$3}' | grep -v '^gwb_' || true); \
 	  if [ -n "$$bad" ]; then echo "symbols without the gwb_ prefix are exported: $$bad"; exit 1; fi; \
 	  echo "exported symbols: all gwb_-prefixed ($$(nm -D --defined-only $(LIB_DEBUG) | wc -l))"
