@@ -27,7 +27,7 @@ DEBIAN_CRATES=(
   librust-rustls-dev librust-hyper-rustls-dev librust-tokio-rustls-dev
   librust-rustls-pemfile-dev librust-rustls-native-certs-dev
   librust-url-dev librust-rand-dev librust-base64-dev librust-sha2-dev
-  librust-ring-dev librust-zeroize-dev librust-httpdate-dev
+  librust-ring-dev librust-zeroize-dev librust-httpdate-dev librust-tokio-util-dev
 )
 
 fail() { printf 'setup: %s\n' "$*" >&2; printf 'setup: details in %s\n' "$log" >&2; exit 1; }

@@ -6,6 +6,8 @@
 pub mod domain;
 pub mod ffi;
 pub mod report;
+pub mod secret;
+pub mod auth;
 
 /// The library's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

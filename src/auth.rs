@@ -1,0 +1,1 @@
+//! Sign-in to Microsoft Entra ID (placeholder: being written).
