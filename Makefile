@@ -8,7 +8,7 @@ LIB_DEBUG := target/debug/libgroup_writeback.so
 LIB_RELEASE := target/release/libgroup_writeback.so
 CFLAGS_TEST := -std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -fno-omit-frame-pointer -Iinclude
 
-.PHONY: all setup build release header demo test test-rust test-c test-header clean
+.PHONY: all setup build release header demo test test-rust test-c test-c-coverage test-c-valgrind test-header clean
 
 all: build
 
@@ -48,12 +48,36 @@ test-header: build
 	  if [ -n "$$bad" ]; then echo "symbols without the gwb_ prefix are exported: $$bad"; exit 1; fi; \
 	  echo "exported symbols: all gwb_-prefixed ($$(nm -D --defined-only $(LIB_DEBUG) | wc -l))"
 
-# The C client, against the cdylib, under AddressSanitizer.
+# The C client, against the cdylib, under AddressSanitizer and UBSan. It
+# reads Microsoft's documented bodies from FIXTURES. After the run, every
+# gwb_ function the header declares must be called somewhere under tests/c.
+FIXTURES ?= $(CURDIR)/tests/fixtures
+C_TEST_SRC := tests/c/test_abi.c
+C_TEST_FLAGS = $(CFLAGS_TEST) -DGWB_FIXTURES_DIR='"$(FIXTURES)"'
+C_TEST_LIBS := -Ltarget/debug -lgroup_writeback -Wl,-rpath,$(CURDIR)/target/debug -lpthread
+define C_TEST_COVERAGE
+missing=$$(for f in $$(grep -o 'gwb_[a-z_]*(' include/group_writeback.h | tr -d '(' | sort -u); do \
+  grep -q "$$f(" tests/c/*.c || echo "$$f"; done); \
+  if [ -n "$$missing" ]; then echo "entry points the C tests never call:" $$missing; exit 1; fi
+endef
+
+test-c-coverage:
+	@$(C_TEST_COVERAGE)
+
 test-c: build
 	@mkdir -p tests/c/build
-	$(CC) $(CFLAGS_TEST) -fsanitize=address,undefined tests/c/test_abi.c -o tests/c/build/test_abi \
-	  -Ltarget/debug -lgroup_writeback -Wl,-rpath,$(CURDIR)/target/debug -lpthread
-	ASAN_OPTIONS=detect_leaks=1 tests/c/build/test_abi
+	$(CC) $(C_TEST_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(C_TEST_SRC) \
+	  -o tests/c/build/test_abi $(C_TEST_LIBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_abi "$(FIXTURES)"
+	@$(C_TEST_COVERAGE)
+
+# The same client without sanitizers, under valgrind's memcheck.
+test-c-valgrind: build
+	@mkdir -p tests/c/build
+	$(CC) $(C_TEST_FLAGS) $(C_TEST_SRC) -o tests/c/build/test_abi_valgrind $(C_TEST_LIBS)
+	valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+	  --num-callers=40 --suppressions=tests/c/valgrind.supp tests/c/build/test_abi_valgrind "$(FIXTURES)"
+	@$(C_TEST_COVERAGE)
 
 clean:
 	$(CARGO) clean
