@@ -1,1 +1,1258 @@
-//! Sign-in to Microsoft Entra ID (placeholder: being written).
+//! Sign-in to Microsoft Entra ID for Microsoft Graph.
+//!
+//! A [`TokenProvider`] turns one [`Credential`] into access tokens for the
+//! Graph client: a caller-supplied token, the client-credentials grant with a
+//! client secret or with a certificate (an RS256-signed JWT assertion), or the
+//! device code flow for a person signing in. Tokens are cached and renewed
+//! before they run out.
+//!
+//! Every token, secret and private key is held in a [`Secret`]: nothing here
+//! prints one, and text quoted from the sign-in endpoint is passed through
+//! [`redact`] before it goes into an error. Nothing is logged.
+//!
+//! Requests go only to absolute URLs under [`AuthSettings::authority`]; an
+//! answer that arrives from another origin (a followed redirect) is refused.
+//! The `reqwest::Client` handed in should not follow redirects at all
+//! (`reqwest::redirect::Policy::none()`), since a 307/308 redirect would
+//! re-send the form before this module can see it.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use ring::signature::{KeyPair, RsaKeyPair, RSA_PKCS1_SHA256};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use url::{Host, Url};
+use zeroize::Zeroize;
+
+use crate::secret::{redact, Secret};
+
+/// Tokens are renewed when less than this remains...
+const RENEW_MARGIN: Duration = Duration::from_secs(300);
+/// ...or, for short-lived tokens, less than this fraction of their lifetime.
+const RENEW_FRACTION: u32 = 10;
+/// Lifetime assumed when the token endpoint does not say (`expires_in` absent).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(900);
+/// Lifetime of a client assertion (JWT `exp` - `iat`).
+const ASSERTION_LIFETIME_SECS: u64 = 600;
+/// Device code polling: the interval when the server gives none (RFC 8628).
+const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
+/// Device code polling: what `slow_down` adds to the interval (RFC 8628).
+const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+/// Longest lifetime believed from a server (a larger `expires_in` is cut to it).
+const MAX_LIFETIME_SECS: u64 = 24 * 3600;
+/// Longest device code polling interval believed from a server.
+const MAX_POLL_INTERVAL_SECS: u64 = 600;
+/// Longest server text quoted in an error.
+const MAX_QUOTED: usize = 600;
+
+const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The Azure Identity environment variables read by [`AuthSettings::from_environment`].
+pub const ENV_TENANT_ID: &str = "AZURE_TENANT_ID";
+pub const ENV_CLIENT_ID: &str = "AZURE_CLIENT_ID";
+pub const ENV_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+pub const ENV_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
+pub const ENV_CLIENT_CERTIFICATE_PASSWORD: &str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
+pub const ENV_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+
+// ---------------------------------------------------------------------------
+// Clouds
+
+/// A Microsoft cloud: its sign-in host and its Graph host. Tokens do not
+/// cross clouds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cloud {
+    Global,
+    USGov,
+    USGovDoD,
+    China,
+}
+
+impl Cloud {
+    pub const ALL: [Cloud; 4] = [Cloud::Global, Cloud::USGov, Cloud::USGovDoD, Cloud::China];
+
+    /// `"Global"`, `"USGov"`, `"USGovDoD"` or `"China"`, in any case.
+    pub fn parse(name: &str) -> Option<Cloud> {
+        let name = name.trim();
+        Cloud::ALL.into_iter().find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The sign-in (authority) host.
+    pub fn login_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "login.microsoftonline.com",
+            Cloud::USGov | Cloud::USGovDoD => "login.microsoftonline.us",
+            Cloud::China => "login.chinacloudapi.cn",
+        }
+    }
+
+    /// The Microsoft Graph host.
+    pub fn graph_host(self) -> &'static str {
+        match self {
+            Cloud::Global => "graph.microsoft.com",
+            Cloud::USGov => "graph.microsoft.us",
+            Cloud::USGovDoD => "dod-graph.microsoft.us",
+            Cloud::China => "microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Global => "Global",
+            Cloud::USGov => "USGov",
+            Cloud::USGovDoD => "USGovDoD",
+            Cloud::China => "China",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Settings
+
+/// What to sign in with.
+pub enum Credential {
+    /// A token obtained elsewhere, used as it is; it cannot be renewed.
+    AccessToken(Secret),
+    /// Client credentials grant with a client secret.
+    ClientSecret { tenant_id: String, client_id: String, secret: Secret },
+    /// Client credentials grant with a certificate: an unencrypted RSA private
+    /// key (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1 `BEGIN RSA PRIVATE KEY`) and
+    /// its certificate, both PEM.
+    ClientCertificate { tenant_id: String, client_id: String, private_key_pem: Secret, certificate_pem: String },
+    /// Device code flow: a person signs in in a browser.
+    DeviceCode { tenant_id: String, client_id: String },
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credential::AccessToken(_) => f.debug_tuple("AccessToken").field(&"[redacted]").finish(),
+            Credential::ClientSecret { tenant_id, client_id, .. } => f
+                .debug_struct("ClientSecret")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("secret", &"[redacted]")
+                .finish(),
+            Credential::ClientCertificate { tenant_id, client_id, certificate_pem, .. } => f
+                .debug_struct("ClientCertificate")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("private_key_pem", &"[redacted]")
+                .field("certificate_pem", &format_args!("<{} bytes>", certificate_pem.len()))
+                .finish(),
+            Credential::DeviceCode { tenant_id, client_id } => f
+                .debug_struct("DeviceCode")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .finish(),
+        }
+    }
+}
+
+/// Where and how to sign in.
+pub struct AuthSettings {
+    /// Base of the sign-in host, e.g. `https://login.microsoftonline.com/`, or
+    /// a simulator's base such as `http://127.0.0.1:4000/`.
+    pub authority: Url,
+    /// e.g. `https://graph.microsoft.com/.default`.
+    pub scope: String,
+    pub credential: Credential,
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("authority", &self.authority.as_str())
+            .field("scope", &self.scope)
+            .field("credential", &self.credential)
+            .finish()
+    }
+}
+
+impl AuthSettings {
+    /// Reads Azure Identity's environment variables, as its
+    /// `EnvironmentCredential` does: `AZURE_TENANT_ID` and `AZURE_CLIENT_ID`
+    /// with `AZURE_CLIENT_SECRET` (preferred when both are set) or
+    /// `AZURE_CLIENT_CERTIFICATE_PATH` (a PEM file holding the unencrypted
+    /// private key and the certificate); `AZURE_AUTHORITY_HOST` overrides
+    /// `default_authority`. `env` looks a variable up.
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD` is not needed: PFX files and
+    /// encrypted keys are refused, with the command that converts them.
+    pub fn from_environment(
+        env: &dyn Fn(&str) -> Option<String>,
+        default_authority: Url,
+        scope: String,
+    ) -> Result<AuthSettings, AuthError> {
+        let plain = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let authority = match plain(ENV_AUTHORITY_HOST) {
+            Some(host) => parse_authority_host(&host)?,
+            None => normalize_authority(default_authority),
+        };
+        check_authority(&authority)?;
+
+        let tenant_id = plain(ENV_TENANT_ID);
+        let client_id = plain(ENV_CLIENT_ID);
+        let secret = env(ENV_CLIENT_SECRET).map(Secret::new).filter(|s| !s.expose().trim().is_empty());
+        let certificate_path = plain(ENV_CLIENT_CERTIFICATE_PATH);
+
+        let method = if secret.is_some() {
+            ENV_CLIENT_SECRET
+        } else if certificate_path.is_some() {
+            ENV_CLIENT_CERTIFICATE_PATH
+        } else if plain("AZURE_USERNAME").is_some() || plain("AZURE_PASSWORD").is_some() {
+            return Err(AuthError::InvalidCredential(
+                "AZURE_USERNAME/AZURE_PASSWORD sign-in is not supported: set AZURE_CLIENT_SECRET or \
+                 AZURE_CLIENT_CERTIFICATE_PATH for an app registration, or use device code sign-in"
+                    .to_string(),
+            ));
+        } else {
+            let found: Vec<&str> = [(ENV_TENANT_ID, tenant_id.is_some()), (ENV_CLIENT_ID, client_id.is_some())]
+                .iter()
+                .filter(|(_, set)| *set)
+                .map(|(name, _)| *name)
+                .collect();
+            let what = if found.is_empty() {
+                "no sign-in settings in the environment".to_string()
+            } else {
+                format!("{} set, but no credential", found.join(" and "))
+            };
+            return Err(AuthError::InvalidCredential(format!(
+                "{what}: set {ENV_TENANT_ID}, {ENV_CLIENT_ID} and either {ENV_CLIENT_SECRET} or \
+                 {ENV_CLIENT_CERTIFICATE_PATH} (a PEM file with the private key and the certificate)"
+            )));
+        };
+
+        let missing: Vec<&str> = [(ENV_TENANT_ID, tenant_id.is_none()), (ENV_CLIENT_ID, client_id.is_none())]
+            .iter()
+            .filter(|(_, missing)| *missing)
+            .map(|(name, _)| *name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(AuthError::InvalidCredential(format!(
+                "{method} is set but {} {} missing: set {}",
+                missing.join(" and "),
+                if missing.len() == 1 { "is" } else { "are" },
+                missing.join(" and ")
+            )));
+        }
+        let (tenant_id, client_id) = (tenant_id.unwrap_or_default(), client_id.unwrap_or_default());
+
+        let credential = match (secret, certificate_path) {
+            (Some(secret), _) => Credential::ClientSecret { tenant_id, client_id, secret },
+            (None, Some(path)) => {
+                let (private_key_pem, certificate_pem) = read_certificate_file_as(&path, ENV_CLIENT_CERTIFICATE_PATH)?;
+                Credential::ClientCertificate { tenant_id, client_id, private_key_pem, certificate_pem }
+            }
+            (None, None) => unreachable!("one of them was found above"),
+        };
+        Ok(AuthSettings { authority, scope, credential })
+    }
+}
+
+/// Reads a PEM file holding an unencrypted RSA private key and its
+/// certificate(s), checks them, and splits them: the key blocks into a
+/// [`Secret`] (for `private_key_pem`), the certificate blocks into a String
+/// (for `certificate_pem`), so the key never sits in a plain String. A PFX
+/// file or an encrypted key is refused with the command that converts it.
+pub fn read_certificate_file(path: &str) -> Result<(Secret, String), AuthError> {
+    read_certificate_file_as(path, "certificate file")
+}
+
+fn read_certificate_file_as(path: &str, label: &str) -> Result<(Secret, String), AuthError> {
+    let invalid = |msg: String| AuthError::InvalidCredential(format!("{label} {path}: {msg}"));
+    let convert_hint = format!(
+        "convert it to PEM, e.g. `openssl pkcs12 -in {path} -out cert.pem -nodes`, and keep the result as \
+         private as the original"
+    );
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".pfx") || lower.ends_with(".p12") {
+        return Err(invalid(format!("PFX/PKCS#12 files are not read here: {convert_hint}")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| invalid(format!("cannot read it: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => Secret::new(text),
+        Err(e) => {
+            let mut bytes = e.into_bytes();
+            let der = bytes.first() == Some(&0x30);
+            bytes.zeroize();
+            return Err(invalid(if der {
+                format!("this looks like a binary PFX/PKCS#12 (or DER) file, not PEM: {convert_hint}")
+            } else {
+                "not a PEM file".to_string()
+            }));
+        }
+    };
+    if !text.expose().contains("-----BEGIN ") {
+        return Err(invalid(format!("no PEM blocks found; if it is a PFX/PKCS#12 file, {convert_hint}")));
+    }
+    let (key, certs) = split_pem(text.expose());
+    drop(text);
+    if key.is_empty() {
+        return Err(invalid(
+            "no private key found: the file must hold the private key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY) \
+             and the certificate (BEGIN CERTIFICATE)"
+                .to_string(),
+        ));
+    }
+    if certs.is_empty() {
+        return Err(invalid(
+            "no certificate found: the file must hold the certificate (BEGIN CERTIFICATE) after the private key"
+                .to_string(),
+        ));
+    }
+    // Validate now so the message can name the file.
+    parse_certificate_key(&key, &certs).map_err(&invalid)?;
+    Ok((key, certs))
+}
+
+/// Splits PEM text into its private-key blocks (returned as a Secret) and its
+/// certificate blocks; anything else is dropped.
+fn split_pem(text: &str) -> (Secret, String) {
+    // Sized up front: growing would leave copies of the key behind.
+    let mut key = String::with_capacity(text.len());
+    let mut certs = String::with_capacity(text.len());
+    let mut current: Option<bool> = None; // Some(true): in a key block; Some(false): in a certificate block
+    for line in text.lines() {
+        let line = line.trim_end();
+        if current.is_none() {
+            if let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
+                if label.contains("PRIVATE KEY") {
+                    current = Some(true);
+                } else if label == "CERTIFICATE" {
+                    current = Some(false);
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            }
+        }
+        let target = if current == Some(true) { &mut key } else { &mut certs };
+        target.push_str(line);
+        target.push('\n');
+        if line.starts_with("-----END ") {
+            current = None;
+        }
+    }
+    (Secret::new(key), certs)
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The sign-in endpoint could not be reached or answered unreadably.
+    #[error("could not reach the sign-in endpoint: {0}")]
+    Network(String),
+    /// The token endpoint's OAuth error (`error`, `error_description`).
+    #[error("sign-in refused (HTTP {status}): {code}: {description}")]
+    Rejected { code: String, description: String, status: u16 },
+    /// The device code expired before the sign-in was completed.
+    #[error("the device code expired before sign-in was completed: start the device code sign-in again")]
+    Expired,
+    /// A caller-supplied access token was rejected and cannot be renewed.
+    #[error("the access token was rejected and cannot be renewed here: sign in again")]
+    NotRefreshable,
+    /// The credential or the environment's settings cannot be used; says what to do.
+    #[error("{0}")]
+    InvalidCredential(String),
+    /// The authority is neither https nor a loopback http address.
+    #[error("refusing sign-in authority {0}: use https (plain http only for a loopback address)")]
+    UntrustedUrl(String),
+    /// Device code sign-in has not been started or not completed yet.
+    #[error("device code sign-in has not completed: start it, show its message, then wait for it")]
+    DeviceCodeNotStarted,
+}
+
+// ---------------------------------------------------------------------------
+// Authority checks
+
+/// `AZURE_AUTHORITY_HOST`: a URL such as `https://login.microsoftonline.us/`,
+/// or a bare host name (https is then assumed).
+fn parse_authority_host(text: &str) -> Result<Url, AuthError> {
+    let with_scheme = if text.contains("://") { text.to_string() } else { format!("https://{text}") };
+    let url = Url::parse(&with_scheme).map_err(|e| AuthError::UntrustedUrl(format!("{text} ({e})")))?;
+    Ok(normalize_authority(url))
+}
+
+/// The authority as a base URL: its path ends with '/'.
+fn normalize_authority(mut url: Url) -> Url {
+    if !url.cannot_be_a_base() && !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+fn check_authority(url: &Url) -> Result<(), AuthError> {
+    let refuse = || Err(AuthError::UntrustedUrl(url.as_str().to_string()));
+    if url.cannot_be_a_base()
+        || url.host().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return refuse();
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        _ => refuse(),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        None => false,
+    }
+}
+
+/// A tenant goes into the URL path: a GUID, a domain name, or `organizations`/`common`.
+fn check_tenant(tenant_id: &str) -> Result<(), AuthError> {
+    let ok = !tenant_id.is_empty()
+        && !tenant_id.starts_with('.')
+        && tenant_id.len() <= 256
+        && tenant_id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+    if ok {
+        Ok(())
+    } else if tenant_id.is_empty() {
+        Err(AuthError::InvalidCredential("the tenant id is empty: give the directory (tenant) id or domain".into()))
+    } else {
+        Err(AuthError::InvalidCredential(format!(
+            "the tenant id {tenant_id:?} is not a directory id or domain name (letters, digits, '-', '.', '_')"
+        )))
+    }
+}
+
+fn check_client(client_id: &str) -> Result<(), AuthError> {
+    if client_id.trim().is_empty() {
+        Err(AuthError::InvalidCredential("the client id is empty: give the app registration's application (client) id".into()))
+    } else if client_id.chars().any(|c| c.is_control()) {
+        Err(AuthError::InvalidCredential("the client id contains control characters".into()))
+    } else {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Certificate credential
+
+struct CertificateKey {
+    key: RsaKeyPair,
+    /// base64url(SHA-1(certificate DER)), the JWT header's `x5t`.
+    x5t: String,
+}
+
+/// Parses the private key and finds the certificate that holds its public key.
+fn parse_certificate_key(private_key_pem: &Secret, certificate_pem: &str) -> Result<CertificateKey, String> {
+    let pem = private_key_pem.expose();
+    if pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err("the private key is encrypted, which is not read here: decrypt it, e.g. \
+                    `openssl pkey -in key.pem -out plain-key.pem`, and keep the result private"
+            .to_string());
+    }
+    let mut items = rustls_pemfile::read_all(&mut pem.as_bytes())
+        .map_err(|_| "the private key PEM is malformed (broken base64 or a missing END line)".to_string())?;
+    let key_count = items
+        .iter()
+        .filter(|i| matches!(i, rustls_pemfile::Item::PKCS8Key(_) | rustls_pemfile::Item::RSAKey(_) | rustls_pemfile::Item::ECKey(_)))
+        .count();
+    let result = if key_count > 1 {
+        Err("more than one private key found: give exactly one".to_string())
+    } else {
+        match items.iter().find(|i| !matches!(i, rustls_pemfile::Item::X509Certificate(_))) {
+            Some(rustls_pemfile::Item::PKCS8Key(der)) => RsaKeyPair::from_pkcs8(der).map_err(key_refused),
+            Some(rustls_pemfile::Item::RSAKey(der)) => RsaKeyPair::from_der(der).map_err(key_refused),
+            Some(rustls_pemfile::Item::ECKey(_)) => Err(not_rsa()),
+            _ => Err("no private key found: expected a PEM block BEGIN PRIVATE KEY (PKCS#8) or \
+                      BEGIN RSA PRIVATE KEY (PKCS#1)"
+                .to_string()),
+        }
+    };
+    for item in items.iter_mut() {
+        match item {
+            rustls_pemfile::Item::PKCS8Key(der) | rustls_pemfile::Item::RSAKey(der) | rustls_pemfile::Item::ECKey(der) => {
+                der.zeroize()
+            }
+            _ => {}
+        }
+    }
+    let key = result?;
+
+    let certs = rustls_pemfile::certs(&mut certificate_pem.as_bytes())
+        .map_err(|_| "the certificate PEM is malformed (broken base64 or a missing END line)".to_string())?;
+    if certs.is_empty() {
+        return Err("no certificate found: expected a PEM block BEGIN CERTIFICATE".to_string());
+    }
+    // The certificate's SubjectPublicKeyInfo holds the RSAPublicKey DER as is.
+    let public = key.public_key().as_ref();
+    let cert = certs
+        .iter()
+        .find(|der| der.windows(public.len()).any(|w| w == public))
+        .ok_or_else(|| "the certificate does not belong to the private key (its public key differs)".to_string())?;
+    let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
+    Ok(CertificateKey { key, x5t: b64url(digest.as_ref()) })
+}
+
+fn not_rsa() -> String {
+    "the private key is not an RSA key: certificate sign-in needs an RSA key (2048 bits or more)".to_string()
+}
+
+fn key_refused(e: ring::error::KeyRejected) -> String {
+    match e.description_() {
+        "WrongAlgorithm" => not_rsa(),
+        "TooSmall" => "the RSA private key is too small: use 2048 bits or more".to_string(),
+        reason => format!("the private key was refused ({reason})"),
+    }
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    base64::encode_config(bytes, base64::URL_SAFE_NO_PAD)
+}
+
+/// A client assertion: a JWT signed RS256, valid ten minutes.
+fn client_assertion(cert: &CertificateKey, client_id: &str, audience: &str) -> Result<Secret, AuthError> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut id = [0u8; 16];
+    rand::thread_rng().fill(&mut id);
+    id[6] = (id[6] & 0x0f) | 0x40;
+    id[8] = (id[8] & 0x3f) | 0x80;
+    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    let jti = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
+    let header = serde_json::json!({ "alg": "RS256", "typ": "JWT", "x5t": cert.x5t });
+    let claims = serde_json::json!({
+        "aud": audience,
+        "iss": client_id,
+        "sub": client_id,
+        "jti": jti,
+        "nbf": now,
+        "iat": now,
+        "exp": now + ASSERTION_LIFETIME_SECS,
+    });
+    let signing_input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()));
+    let mut signature = vec![0u8; cert.key.public_modulus_len()];
+    cert.key
+        .sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), signing_input.as_bytes(), &mut signature)
+        .map_err(|_| AuthError::InvalidCredential("could not sign the client assertion with the private key".into()))?;
+    Ok(Secret::new(format!("{signing_input}.{}", b64url(&signature))))
+}
+
+// ---------------------------------------------------------------------------
+// Responses
+
+/// A string field read straight into a [`Secret`].
+struct SecretField(Secret);
+
+impl<'de> Deserialize<'de> for SecretField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SecretField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SecretField, E> {
+                Ok(SecretField(Secret::new(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<SecretField, E> {
+                Ok(SecretField(Secret::new(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `expires_in` and `interval` are numbers, but older endpoints sent strings.
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrString {
+        N(u64),
+        F(f64),
+        S(String),
+    }
+    Ok(match Option::<NumberOrString>::deserialize(d)? {
+        None => None,
+        Some(NumberOrString::N(n)) => Some(n),
+        Some(NumberOrString::F(f)) if f.is_finite() && f >= 0.0 => Some(f as u64),
+        Some(NumberOrString::F(_)) => None,
+        Some(NumberOrString::S(s)) => s.trim().parse().ok(),
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    access_token: Option<SecretField>,
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    refresh_token: Option<SecretField>,
+}
+
+#[derive(Deserialize)]
+struct DeviceCodeResponse {
+    device_code: SecretField,
+    user_code: String,
+    #[serde(alias = "verification_url")]
+    verification_uri: String,
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "seconds")]
+    interval: Option<u64>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+/// At most [`MAX_QUOTED`] bytes of server text, cut on a character boundary.
+fn clip(text: &str) -> String {
+    let text = text.trim();
+    if text.len() <= MAX_QUOTED {
+        return text.to_string();
+    }
+    let mut end = MAX_QUOTED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+fn redact_all(text: &str, secrets: &[&Secret]) -> String {
+    secrets.iter().fold(text.to_string(), |t, s| redact(&t, s))
+}
+
+/// An unsuccessful answer as [`AuthError::Rejected`], server text redacted.
+fn rejection(status: u16, body: &[u8], secrets: &[&Secret]) -> AuthError {
+    match serde_json::from_slice::<OAuthErrorBody>(body) {
+        Ok(e) => AuthError::Rejected {
+            code: clip(&redact_all(&e.error, secrets)),
+            description: clip(&redact_all(e.error_description.as_deref().unwrap_or(""), secrets)),
+            status,
+        },
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            AuthError::Rejected {
+                code: "unexpected_response".to_string(),
+                description: if text.trim().is_empty() {
+                    "the sign-in endpoint answered with an empty body".to_string()
+                } else {
+                    clip(&redact_all(&text, secrets))
+                },
+                status,
+            }
+        }
+    }
+}
+
+fn invalid_response(status: u16, what: &str) -> AuthError {
+    AuthError::Rejected { code: "invalid_response".to_string(), description: what.to_string(), status }
+}
+
+// ---------------------------------------------------------------------------
+// The provider
+
+enum Method {
+    Static(Secret),
+    ClientSecret { tenant_id: String, client_id: String, secret: Secret },
+    Certificate { tenant_id: String, client_id: String, cert: Box<CertificateKey> },
+    DeviceCode { tenant_id: String, client_id: String },
+}
+
+struct CachedToken {
+    token: Secret,
+    renew_at: Instant,
+    expires_at: Instant,
+}
+
+struct PendingDeviceCode {
+    device_code: Secret,
+    interval: Duration,
+    next_poll: Instant,
+    expires_at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    cached: Option<CachedToken>,
+    refresh_token: Option<Secret>,
+    device: Option<PendingDeviceCode>,
+    /// Device code sign-in completed at least once.
+    signed_in: bool,
+}
+
+/// A new token, as received.
+struct Issued {
+    token: Secret,
+    refresh_token: Option<Secret>,
+    lifetime: Duration,
+    requested_at: Instant,
+}
+
+/// Gives access tokens for one credential; cached, renewed ahead of expiry.
+/// `Send + Sync`: share it between tasks.
+pub struct TokenProvider {
+    authority: Url,
+    scope: String,
+    method: Method,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("kind", &self.kind())
+            .field("authority", &self.authority.as_str())
+            .field("scope", &self.scope)
+            .field("tenant_id", &self.tenant_id())
+            .field("client_id", &self.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenProvider {
+    /// Checks the settings now: the authority (https, or http only for a
+    /// loopback address), the ids, and for a certificate the key and
+    /// certificate PEM (an RSA key whose certificate is given).
+    pub fn new(settings: AuthSettings) -> Result<TokenProvider, AuthError> {
+        let AuthSettings { authority, scope, credential } = settings;
+        let authority = normalize_authority(authority);
+        check_authority(&authority)?;
+        if scope.trim().is_empty() {
+            return Err(AuthError::InvalidCredential(
+                "the scope is empty: use the Graph host's /.default, e.g. https://graph.microsoft.com/.default".into(),
+            ));
+        }
+        let method = match credential {
+            Credential::AccessToken(token) => {
+                let text = token.expose().trim();
+                let text = match text.get(..7) {
+                    Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => text[7..].trim(),
+                    _ => text,
+                };
+                if text.is_empty() {
+                    return Err(AuthError::InvalidCredential("the access token is empty".into()));
+                }
+                if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(AuthError::InvalidCredential(
+                        "the access token contains spaces or control characters: give the token alone".into(),
+                    ));
+                }
+                let token = if text.len() == token.expose().len() { token } else { Secret::new(text.to_string()) };
+                Method::Static(token)
+            }
+            Credential::ClientSecret { tenant_id, client_id, secret } => {
+                check_tenant(&tenant_id)?;
+                check_client(&client_id)?;
+                if secret.expose().trim().is_empty() {
+                    return Err(AuthError::InvalidCredential("the client secret is empty".into()));
+                }
+                Method::ClientSecret { tenant_id, client_id, secret }
+            }
+            Credential::ClientCertificate { tenant_id, client_id, private_key_pem, certificate_pem } => {
+                check_tenant(&tenant_id)?;
+                check_client(&client_id)?;
+                let cert = parse_certificate_key(&private_key_pem, &certificate_pem).map_err(AuthError::InvalidCredential)?;
+                Method::Certificate { tenant_id, client_id, cert: Box::new(cert) }
+            }
+            Credential::DeviceCode { tenant_id, client_id } => {
+                check_tenant(&tenant_id)?;
+                check_client(&client_id)?;
+                Method::DeviceCode { tenant_id, client_id }
+            }
+        };
+        Ok(TokenProvider { authority, scope, method, state: Mutex::new(State::default()) })
+    }
+
+    /// `"accessToken"`, `"clientSecret"`, `"certificate"` or `"deviceCode"`.
+    pub fn kind(&self) -> &'static str {
+        match &self.method {
+            Method::Static(_) => "accessToken",
+            Method::ClientSecret { .. } => "clientSecret",
+            Method::Certificate { .. } => "certificate",
+            Method::DeviceCode { .. } => "deviceCode",
+        }
+    }
+
+    pub fn tenant_id(&self) -> Option<&str> {
+        match &self.method {
+            Method::Static(_) => None,
+            Method::ClientSecret { tenant_id, .. }
+            | Method::Certificate { tenant_id, .. }
+            | Method::DeviceCode { tenant_id, .. } => Some(tenant_id),
+        }
+    }
+
+    pub fn client_id(&self) -> Option<&str> {
+        match &self.method {
+            Method::Static(_) => None,
+            Method::ClientSecret { client_id, .. }
+            | Method::Certificate { client_id, .. }
+            | Method::DeviceCode { client_id, .. } => Some(client_id),
+        }
+    }
+
+    /// An access token: the cached one while it has more than five minutes
+    /// (or a tenth of its lifetime, for short ones) left, else a new one.
+    /// Concurrent callers share one request. A device code sign-in that has
+    /// not completed gives [`AuthError::DeviceCodeNotStarted`].
+    pub async fn token(&self, http: &reqwest::Client) -> Result<Secret, AuthError> {
+        if let Method::Static(token) = &self.method {
+            return Ok(token.clone());
+        }
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        if let Some(cached) = &state.cached {
+            if now < cached.renew_at {
+                return Ok(cached.token.clone());
+            }
+        }
+        match self.renew(http, &mut state).await {
+            Ok(token) => Ok(token),
+            // Renewal is early: a token that is still valid serves while the
+            // sign-in endpoint cannot be reached.
+            Err(AuthError::Network(e)) => match &state.cached {
+                Some(cached) if Instant::now() + Duration::from_secs(30) < cached.expires_at => Ok(cached.token.clone()),
+                _ => Err(AuthError::Network(e)),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After Graph answered 401: forgets the cached token and gets a new one.
+    /// A caller-supplied token gives [`AuthError::NotRefreshable`]; so does a
+    /// device code sign-in for which no refresh token was issued.
+    pub async fn refresh(&self, http: &reqwest::Client) -> Result<Secret, AuthError> {
+        if let Method::Static(_) = &self.method {
+            return Err(AuthError::NotRefreshable);
+        }
+        let mut state = self.state.lock().await;
+        state.cached = None;
+        self.renew(http, &mut state).await
+    }
+
+    /// A new token for the credential; caches it.
+    async fn renew(&self, http: &reqwest::Client, state: &mut State) -> Result<Secret, AuthError> {
+        let issued = match &self.method {
+            Method::Static(_) => return Err(AuthError::NotRefreshable),
+            Method::ClientSecret { tenant_id, client_id, secret } => {
+                let url = self.endpoint(tenant_id, "token")?;
+                let form = [
+                    ("client_id", client_id.as_str()),
+                    ("scope", self.scope.as_str()),
+                    ("grant_type", "client_credentials"),
+                    ("client_secret", secret.expose()),
+                ];
+                self.request_token(http, url, &form, &[secret]).await?
+            }
+            Method::Certificate { tenant_id, client_id, cert } => {
+                let url = self.endpoint(tenant_id, "token")?;
+                let assertion = client_assertion(cert, client_id, url.as_str())?;
+                let form = [
+                    ("client_id", client_id.as_str()),
+                    ("scope", self.scope.as_str()),
+                    ("grant_type", "client_credentials"),
+                    ("client_assertion_type", JWT_BEARER_ASSERTION),
+                    ("client_assertion", assertion.expose()),
+                ];
+                self.request_token(http, url, &form, &[&assertion]).await?
+            }
+            Method::DeviceCode { tenant_id, client_id } => {
+                let refresh_token = match &state.refresh_token {
+                    Some(rt) => rt.clone(),
+                    None if state.signed_in => return Err(AuthError::NotRefreshable),
+                    None => return Err(AuthError::DeviceCodeNotStarted),
+                };
+                let url = self.endpoint(tenant_id, "token")?;
+                let scope = self.device_code_scope();
+                let form = [
+                    ("client_id", client_id.as_str()),
+                    ("scope", scope.as_str()),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh_token.expose()),
+                ];
+                match self.request_token(http, url, &form, &[&refresh_token]).await {
+                    Ok(issued) => issued,
+                    Err(AuthError::Rejected { code, .. }) if code == "invalid_grant" => {
+                        // The refresh token is no longer valid: sign in again.
+                        state.refresh_token = None;
+                        return Err(AuthError::NotRefreshable);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        Ok(Self::store(state, issued))
+    }
+
+    fn store(state: &mut State, issued: Issued) -> Secret {
+        let Issued { token, refresh_token, lifetime, requested_at } = issued;
+        let margin = RENEW_MARGIN.min(lifetime / RENEW_FRACTION);
+        state.cached = Some(CachedToken {
+            token: token.clone(),
+            renew_at: requested_at + (lifetime - margin),
+            expires_at: requested_at + lifetime,
+        });
+        if refresh_token.is_some() {
+            state.refresh_token = refresh_token;
+        }
+        token
+    }
+
+    /// Starts device code sign-in: `POST {authority}{tenant}/oauth2/v2.0/devicecode`.
+    /// Show the prompt's message to the person, then call [`Self::device_code_wait`].
+    pub async fn device_code_begin(&self, http: &reqwest::Client) -> Result<DeviceCodePrompt, AuthError> {
+        let (tenant_id, client_id) = match &self.method {
+            Method::DeviceCode { tenant_id, client_id } => (tenant_id, client_id),
+            _ => {
+                return Err(AuthError::InvalidCredential(format!(
+                    "device code sign-in needs a device code credential; this one is {}",
+                    self.kind()
+                )))
+            }
+        };
+        let url = self.endpoint(tenant_id, "devicecode")?;
+        let scope = self.device_code_scope();
+        let form = [("client_id", client_id.as_str()), ("scope", scope.as_str())];
+        let started = Instant::now();
+        let (status, body) = self.post_form(http, url, &form).await?;
+        if !(200..300).contains(&status) {
+            return Err(rejection(status, &body, &[]));
+        }
+        let answer: DeviceCodeResponse = serde_json::from_slice(&body)
+            .map_err(|_| invalid_response(status, "the devicecode answer lacks device_code, user_code or verification_uri"))?;
+        if answer.device_code.0.is_empty() || answer.user_code.trim().is_empty() {
+            return Err(invalid_response(status, "the devicecode answer has an empty device_code or user_code"));
+        }
+        let expires_in = answer.expires_in.unwrap_or(900).min(MAX_LIFETIME_SECS);
+        let interval = answer
+            .interval
+            .map(|s| Duration::from_secs(s.clamp(1, MAX_POLL_INTERVAL_SECS)))
+            .unwrap_or(DEFAULT_POLL_INTERVAL);
+        let message = answer.message.filter(|m| !m.trim().is_empty()).unwrap_or_else(|| {
+            format!(
+                "To sign in, use a web browser to open the page {} and enter the code {} to authenticate.",
+                answer.verification_uri, answer.user_code
+            )
+        });
+        let prompt = DeviceCodePrompt {
+            message,
+            user_code: answer.user_code,
+            verification_uri: answer.verification_uri,
+            expires_in,
+            interval: interval.as_secs(),
+        };
+        let mut state = self.state.lock().await;
+        state.device = Some(PendingDeviceCode {
+            device_code: answer.device_code.0,
+            interval,
+            next_poll: started + interval,
+            expires_at: started + Duration::from_secs(expires_in),
+        });
+        Ok(prompt)
+    }
+
+    /// Polls the token endpoint at the server's interval until the person
+    /// has signed in (`Ok(true)`) or `max_wait` has passed (`Ok(false)`: call
+    /// again). `slow_down` adds five seconds to the interval; an expired
+    /// code gives [`AuthError::Expired`]; a declined one
+    /// [`AuthError::Rejected`] with `authorization_declined`.
+    pub async fn device_code_wait(&self, http: &reqwest::Client, max_wait: Duration) -> Result<bool, AuthError> {
+        let (tenant_id, client_id) = match &self.method {
+            Method::DeviceCode { tenant_id, client_id } => (tenant_id, client_id),
+            _ => return Err(AuthError::DeviceCodeNotStarted),
+        };
+        let now = Instant::now();
+        let deadline = now.checked_add(max_wait).unwrap_or_else(|| now + Duration::from_secs(MAX_LIFETIME_SECS));
+        loop {
+            let (device_code, next_poll) = {
+                let mut state = self.state.lock().await;
+                let pending = match &state.device {
+                    Some(pending) => pending,
+                    None if state.signed_in => return Ok(true),
+                    None => return Err(AuthError::DeviceCodeNotStarted),
+                };
+                if Instant::now() >= pending.expires_at {
+                    state.device = None;
+                    return Err(AuthError::Expired);
+                }
+                (pending.device_code.clone(), pending.next_poll)
+            };
+            if next_poll > deadline {
+                tokio::time::sleep_until(deadline).await;
+                return Ok(false);
+            }
+            tokio::time::sleep_until(next_poll).await;
+
+            let url = self.endpoint(tenant_id, "token")?;
+            let form = [
+                ("grant_type", DEVICE_CODE_GRANT),
+                ("client_id", client_id.as_str()),
+                ("device_code", device_code.expose()),
+            ];
+            let result = self.request_token(http, url, &form, &[&device_code]).await;
+
+            let mut state = self.state.lock().await;
+            let now = Instant::now();
+            let same_flow = state.device.as_ref().is_some_and(|p| p.device_code == device_code);
+            match result {
+                Ok(issued) => {
+                    if same_flow {
+                        state.device = None;
+                    }
+                    state.signed_in = true;
+                    Self::store(&mut state, issued);
+                    return Ok(true);
+                }
+                Err(AuthError::Rejected { code, description, status }) => {
+                    if !same_flow {
+                        // Another call started a new sign-in meanwhile: follow that one.
+                        continue;
+                    }
+                    let pending = state.device.as_mut().expect("same_flow");
+                    match code.as_str() {
+                        "authorization_pending" => pending.next_poll = now + pending.interval,
+                        "slow_down" => {
+                            pending.interval = (pending.interval + SLOW_DOWN_STEP).min(Duration::from_secs(MAX_POLL_INTERVAL_SECS));
+                            pending.next_poll = now + pending.interval;
+                        }
+                        "expired_token" | "code_expired" => {
+                            state.device = None;
+                            return Err(AuthError::Expired);
+                        }
+                        _ => {
+                            // authorization_declined, bad_verification_code, invalid_client...
+                            state.device = None;
+                            return Err(AuthError::Rejected { code, description, status });
+                        }
+                    }
+                }
+                Err(e) => {
+                    // A transport failure: keep the sign-in going; the next call polls again.
+                    if let (true, Some(pending)) = (same_flow, state.device.as_mut()) {
+                        pending.next_poll = now + pending.interval;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The device code flow asks for `offline_access` too, so that a refresh
+    /// token is issued and the sign-in outlives the first access token.
+    fn device_code_scope(&self) -> String {
+        if self.scope.split_whitespace().any(|s| s == "offline_access") {
+            self.scope.clone()
+        } else {
+            format!("{} offline_access", self.scope)
+        }
+    }
+
+    /// `{authority}{tenant}/oauth2/v2.0/{leaf}`, refused if it would leave the authority.
+    fn endpoint(&self, tenant_id: &str, leaf: &str) -> Result<Url, AuthError> {
+        let url = self
+            .authority
+            .join(&format!("{tenant_id}/oauth2/v2.0/{leaf}"))
+            .map_err(|e| AuthError::InvalidCredential(format!("cannot build the sign-in URL: {e}")))?;
+        if url.origin() != self.authority.origin() || !url.path().starts_with(self.authority.path()) {
+            return Err(AuthError::UntrustedUrl(url.to_string()));
+        }
+        Ok(url)
+    }
+
+    /// POSTs a form; `(status, body)`. A response from another origin than the
+    /// request's (a followed redirect) is refused.
+    async fn post_form(&self, http: &reqwest::Client, url: Url, form: &[(&str, &str)]) -> Result<(u16, Vec<u8>), AuthError> {
+        let origin = url.origin();
+        let shown = url.to_string();
+        let response = http
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| network(&shown, e))?;
+        if response.url().origin() != origin {
+            return Err(AuthError::Network(format!(
+                "POST {shown}: the answer came from another host ({}); redirects are not followed for sign-in",
+                response.url().origin().ascii_serialization()
+            )));
+        }
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| network(&shown, e))?;
+        Ok((status, body.to_vec()))
+    }
+
+    /// POSTs a token request and reads the token.
+    async fn request_token(
+        &self,
+        http: &reqwest::Client,
+        url: Url,
+        form: &[(&str, &str)],
+        secrets: &[&Secret],
+    ) -> Result<Issued, AuthError> {
+        let requested_at = Instant::now();
+        let (status, mut body) = self.post_form(http, url, form).await?;
+        let result = read_token(status, &body, secrets);
+        body.zeroize();
+        let (token, refresh_token, lifetime) = result?;
+        Ok(Issued { token, refresh_token, lifetime, requested_at })
+    }
+}
+
+fn read_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Option<Secret>, Duration), AuthError> {
+    if !(200..300).contains(&status) {
+        return Err(rejection(status, body, secrets));
+    }
+    let answer: TokenResponse = serde_json::from_slice(body)
+        .map_err(|_| invalid_response(status, "the token endpoint's answer is not a JSON token response"))?;
+    if let Some(kind) = &answer.token_type {
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(invalid_response(status, &format!("unsupported token_type {:?}: expected Bearer", clip(kind))));
+        }
+    }
+    let token = match answer.access_token {
+        Some(SecretField(t)) if !t.is_empty() => t,
+        _ => return Err(invalid_response(status, "the token endpoint's answer has no access_token")),
+    };
+    let lifetime = answer
+        .expires_in
+        .filter(|&s| s > 0)
+        .map(|s| Duration::from_secs(s.min(MAX_LIFETIME_SECS)))
+        .unwrap_or(DEFAULT_LIFETIME);
+    Ok((token, answer.refresh_token.map(|r| r.0).filter(|r| !r.is_empty()), lifetime))
+}
+
+fn network(url: &str, e: reqwest::Error) -> AuthError {
+    let e = e.without_url();
+    let mut text = format!("POST {url}: {e}");
+    // The causes (e.g. "Connection refused"); transport errors carry no body.
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let shown = c.to_string();
+        if !text.contains(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        cause = c.source();
+    }
+    AuthError::Network(text)
+}
+
+/// What to show the person signing in with a device code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceCodePrompt {
+    /// The server's instructions, to be shown as they are.
+    pub message: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    /// Seconds until the code expires.
+    pub expires_in: u64,
+    /// Seconds between polls, as the server asked.
+    pub interval: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_pem_separates_keys_from_certificates() {
+        let text = "junk\n-----BEGIN CERTIFICATE-----\nQ0VSVDE=\n-----END CERTIFICATE-----\n\
+                    -----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\r\n\
+                    -----BEGIN DH PARAMETERS-----\nREg=\n-----END DH PARAMETERS-----\n\
+                    -----BEGIN CERTIFICATE-----\nQ0VSVDI=\n-----END CERTIFICATE-----\n";
+        let (key, certs) = split_pem(text);
+        assert_eq!(key.expose(), "-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n");
+        assert_eq!(
+            certs,
+            "-----BEGIN CERTIFICATE-----\nQ0VSVDE=\n-----END CERTIFICATE-----\n\
+             -----BEGIN CERTIFICATE-----\nQ0VSVDI=\n-----END CERTIFICATE-----\n"
+        );
+    }
+
+    #[test]
+    fn clip_cuts_on_a_character_boundary() {
+        let long = "é".repeat(MAX_QUOTED);
+        let clipped = clip(&long);
+        assert!(clipped.ends_with("...") && clipped.len() <= MAX_QUOTED + 3);
+        assert_eq!(clip("  short  "), "short");
+    }
+
+    #[test]
+    fn seconds_accepts_numbers_and_strings() {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default, deserialize_with = "seconds")]
+            v: Option<u64>,
+        }
+        let read = |json: &str| serde_json::from_str::<T>(json).unwrap().v;
+        assert_eq!(read(r#"{"v":3599}"#), Some(3599));
+        assert_eq!(read(r#"{"v":"3599"}"#), Some(3599));
+        assert_eq!(read(r#"{"v":5.0}"#), Some(5));
+        assert_eq!(read(r#"{"v":"soon"}"#), None);
+        assert_eq!(read(r#"{"v":null}"#), None);
+        assert_eq!(read(r#"{}"#), None);
+    }
+
+    #[test]
+    fn secret_field_reads_escaped_and_plain_strings() {
+        let t: TokenResponse = serde_json::from_str(r#"{"access_token":"a\/b","refresh_token":"r"}"#).unwrap();
+        assert_eq!(t.access_token.unwrap().0.expose(), "a/b");
+        assert_eq!(t.refresh_token.unwrap().0.expose(), "r");
+        assert!(serde_json::from_str::<TokenResponse>(r#"{"access_token":5}"#).is_err());
+    }
+
+    #[test]
+    fn renewal_margin() {
+        let at = Instant::now();
+        for (lifetime, renew_after) in [(3599, 3299), (3000, 2700), (100, 90), (5, 5)] {
+            let mut state = State::default();
+            let issued = Issued {
+                token: Secret::from("t"),
+                refresh_token: None,
+                lifetime: Duration::from_secs(lifetime),
+                requested_at: at,
+            };
+            TokenProvider::store(&mut state, issued);
+            let cached = state.cached.unwrap();
+            assert_eq!(cached.renew_at - at, Duration::from_millis(renew_after * 1000 - if lifetime == 5 { 500 } else { 0 }));
+            assert_eq!(cached.expires_at - at, Duration::from_secs(lifetime));
+        }
+    }
+
+    #[test]
+    fn endpoints_stay_under_the_authority() {
+        let provider = TokenProvider::new(AuthSettings {
+            authority: Url::parse("http://127.0.0.1:4000/sim").unwrap(),
+            scope: "https://graph.microsoft.com/.default".into(),
+            credential: Credential::DeviceCode { tenant_id: "contoso.onmicrosoft.com".into(), client_id: "c".into() },
+        })
+        .unwrap();
+        assert_eq!(
+            provider.endpoint("contoso.onmicrosoft.com", "devicecode").unwrap().as_str(),
+            "http://127.0.0.1:4000/sim/contoso.onmicrosoft.com/oauth2/v2.0/devicecode"
+        );
+        assert!(provider.endpoint("//evil.example", "token").is_err());
+        assert_eq!(provider.device_code_scope(), "https://graph.microsoft.com/.default offline_access");
+    }
+}
