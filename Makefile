@@ -82,3 +82,30 @@ test-c-valgrind: build
 clean:
 	$(CARGO) clean
 	rm -rf tests/c/build
+
+# ---------------------------------------------------------------- PowerShell
+# `make module` lays out powershell/GroupWriteback as a user imports it:
+# bin/GroupWriteback.Native.dll (the interop assembly) and the release build
+# of the native library under runtimes/<rid>/native/ (both git-ignored).
+DOTNET ?= dotnet
+PWSH ?= pwsh
+MODULE_DIR := powershell/GroupWriteback
+NATIVE_PROJECT := powershell/src/GroupWriteback.Native/GroupWriteback.Native.csproj
+MODULE_OS := $(shell uname -s | sed -e 's/^Linux$$/linux/' -e 's/^Darwin$$/osx/')
+MODULE_ARCH := $(shell uname -m | sed -e 's/^x86_64$$/x64/' -e 's/^amd64$$/x64/' -e 's/^aarch64$$/arm64/')
+MODULE_RID := $(MODULE_OS)-$(MODULE_ARCH)
+MODULE_NATIVE := $(if $(filter osx,$(MODULE_OS)),libgroup_writeback.dylib,libgroup_writeback.so)
+
+.PHONY: module test-pwsh
+
+module: release
+	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+	  $(DOTNET) build $(NATIVE_PROJECT) -c Release -nologo -v quiet
+	mkdir -p $(MODULE_DIR)/bin $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
+	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/
+	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
+	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
+
+# The module's Pester tests, against the module laid out by `make module`.
+test-pwsh: module
+	$(PWSH) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1

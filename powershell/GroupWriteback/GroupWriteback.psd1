@@ -1,0 +1,39 @@
+@{
+    RootModule           = 'GroupWriteback.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '04dcec23-921b-4950-a859-a8fabf86c17d'
+    Author               = 'group-writeback contributors'
+    CompanyName          = 'group-writeback'
+    Copyright            = '(c) group-writeback contributors. MIT License.'
+    Description          = 'Reads, explains and sets the writeback configuration of Microsoft Entra ID groups (writebackConfiguration, Microsoft Graph beta). Shows what the portal shows next to what really happens, and validates changes before they are sent.'
+    PowerShellVersion    = '7.2'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('GroupWriteback.Format.ps1xml')
+    FunctionsToExport    = @(
+        'Resolve-GroupWriteback'
+        'Test-GroupWritebackChange'
+    )
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    FileList             = @(
+        'GroupWriteback.psd1'
+        'GroupWriteback.psm1'
+        'GroupWriteback.Format.ps1xml'
+        'CHANGELOG.md'
+    )
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('EntraID', 'AzureAD', 'MicrosoftGraph', 'Groups', 'GroupWriteback', 'EntraConnect', 'CloudSync', 'Identity', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = @'
+0.1.0: offline rules. Resolve-GroupWriteback explains the writeback of groups
+(from Get-MgBetaGroup, ConvertFrom-Json or JSON text): the portal's columns next
+to the effective behaviour, with the reason and caveats. Test-GroupWritebackChange
+validates a change (portal state or Graph properties) and returns the PATCH body,
+"no change" or the refusal with its code. The full history is in CHANGELOG.md,
+in the module's folder.
+'@
+        }
+    }
+}

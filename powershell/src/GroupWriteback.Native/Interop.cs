@@ -1,0 +1,91 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace GroupWriteback.Native
+{
+    /// <summary>The status numbers of the C ABI (gwb_status).</summary>
+    public enum GwbStatus : uint
+    {
+        Ok = 0,
+        NullParameter = 1,
+        InvalidUtf8 = 2,
+        InvalidJson = 3,
+        InvalidArgument = 4,
+        Panic = 5,
+    }
+
+    /// <summary>A failed native call: its status and the library's message.</summary>
+    public sealed class GwbException : Exception
+    {
+        public GwbException(GwbStatus status, string statusName, string message, string graphCode, string requestId)
+            : base(message)
+        {
+            Status = status;
+            StatusName = statusName;
+            GraphCode = graphCode;
+            RequestId = requestId;
+        }
+
+        /// <summary>The gwb_status of the call.</summary>
+        public GwbStatus Status { get; }
+
+        /// <summary>The status's stable name, e.g. "invalidJson".</summary>
+        public string StatusName { get; }
+
+        /// <summary>Microsoft Graph's error code, when the error came from Graph.</summary>
+        public string GraphCode { get; }
+
+        /// <summary>Graph's request id, when the error came from Graph.</summary>
+        public string RequestId { get; }
+    }
+
+    /// <summary>String and error plumbing shared by every wrapper.</summary>
+    internal static class Interop
+    {
+        /// <summary>Decodes a borrowed or static UTF-8 string; never frees it.</summary>
+        internal static string Borrowed(IntPtr s)
+        {
+            return s == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(s);
+        }
+
+        /// <summary>Decodes a string the caller owns, then frees it with gwb_string_free.</summary>
+        internal static string Take(IntPtr s)
+        {
+            if (s == IntPtr.Zero) return null;
+            try
+            {
+                return Marshal.PtrToStringUTF8(s);
+            }
+            finally
+            {
+                NativeMethods.gwb_string_free(s);
+            }
+        }
+
+        /// <summary>
+        /// Throws for a status other than OK, reading (and releasing) the
+        /// error object the library wrote.
+        /// </summary>
+        internal static void Check(uint status, ErrorHandle error, string what)
+        {
+            using (error)
+            {
+                if (status == (uint)GwbStatus.Ok) return;
+                string statusName = Borrowed(NativeMethods.gwb_status_name(status)) ?? status.ToString();
+                string message = null, graphCode = null, requestId = null;
+                if (error != null && !error.IsInvalid)
+                {
+                    message = Borrowed(NativeMethods.gwb_error_message(error));
+                    graphCode = Borrowed(NativeMethods.gwb_error_graph_code(error));
+                    requestId = Borrowed(NativeMethods.gwb_error_request_id(error));
+                }
+                if (string.IsNullOrEmpty(message))
+                {
+                    message = string.Format("{0} failed with status {1}.", what, statusName);
+                }
+                // A status this assembly does not name (a newer library) keeps its number and its name.
+                throw new GwbException((GwbStatus)status, statusName, message, graphCode, requestId);
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+
+namespace GroupWriteback.Native
+{
+    /// <summary>
+    /// The offline rules of the native library, for the module's commands:
+    /// every handle is released before a method returns.
+    /// </summary>
+    public static class Rules
+    {
+        /// <summary>The portal states a change may ask for, as the library names them.</summary>
+        public static readonly string[] StateNames = { "NoWriteback", "Security", "Distribution", "MailEnabledSecurity" };
+
+        /// <summary><see cref="Explain"/> without exceptions: Value is a <see cref="GroupReport"/>.</summary>
+        public static RuleResult TryExplain(string groupJson) => RuleResult.Run(() => Explain(groupJson));
+
+        /// <summary><see cref="ValidateState"/> without exceptions: Value is a <see cref="ChangeDecision"/>.</summary>
+        public static RuleResult TryValidateState(string groupJson, string state) => RuleResult.Run(() => ValidateState(groupJson, state));
+
+        /// <summary><see cref="ValidateRequest"/> without exceptions: Value is a <see cref="ChangeDecision"/>.</summary>
+        public static RuleResult TryValidateRequest(string groupJson, string requestJson) => RuleResult.Run(() => ValidateRequest(groupJson, requestJson));
+
+        /// <summary><see cref="SplitGroups"/> without exceptions: Value is a string[].</summary>
+        public static RuleResult TrySplitGroups(string json) => RuleResult.Run(() => SplitGroups(json));
+
+        /// <summary>Explains one group given as Graph JSON.</summary>
+        public static GroupReport Explain(string groupJson)
+        {
+            using (GroupHandle group = Parse(groupJson))
+            {
+                return ExplainHandle(group);
+            }
+        }
+
+        /// <summary>Validates setting a portal state ("Security", "No writeback", ...) on a group.</summary>
+        public static ChangeDecision ValidateState(string groupJson, string state)
+        {
+            NativeLoader.EnsureReady();
+            uint code;
+            uint status = NativeMethods.gwb_state_parse(state ?? string.Empty, out code, out ErrorHandle error);
+            Interop.Check(status, error, "gwb_state_parse");
+            using (GroupHandle group = Parse(groupJson))
+            {
+                status = NativeMethods.gwb_validate_state(group, code, out ChangeHandle change, out error);
+                Interop.Check(status, error, "gwb_validate_state");
+                using (change)
+                {
+                    return Decide(group, change);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Validates a change given as Graph properties (isEnabled and/or
+        /// onPremisesGroupType, bare or as a PATCH body).
+        /// </summary>
+        public static ChangeDecision ValidateRequest(string groupJson, string requestJson)
+        {
+            using (GroupHandle group = Parse(groupJson))
+            {
+                uint status = NativeMethods.gwb_validate_request(group, requestJson ?? string.Empty, out ChangeHandle change, out ErrorHandle error);
+                Interop.Check(status, error, "gwb_validate_request");
+                using (change)
+                {
+                    return Decide(group, change);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Splits JSON text into the groups it holds: an object is one group,
+        /// an array holds several, and a Graph list response's "value" holds
+        /// them too. Each element is returned as its own JSON text. Throws
+        /// <see cref="JsonException"/> for text that is not JSON.
+        /// </summary>
+        public static string[] SplitGroups(string json)
+        {
+            var items = new List<string>();
+            using (JsonDocument doc = JsonDocument.Parse(json ?? string.Empty))
+            {
+                JsonElement root = doc.RootElement;
+                if (root.ValueKind == JsonValueKind.Array)
+                {
+                    foreach (JsonElement e in root.EnumerateArray()) items.Add(e.GetRawText());
+                }
+                else if (root.ValueKind == JsonValueKind.Object
+                    && root.TryGetProperty("value", out JsonElement value)
+                    && value.ValueKind == JsonValueKind.Array
+                    && !root.TryGetProperty("id", out _))
+                {
+                    foreach (JsonElement e in value.EnumerateArray()) items.Add(e.GetRawText());
+                }
+                else
+                {
+                    items.Add(root.GetRawText());
+                }
+            }
+            return items.ToArray();
+        }
+
+        private static GroupHandle Parse(string groupJson)
+        {
+            NativeLoader.EnsureReady();
+            uint status = NativeMethods.gwb_group_parse(groupJson ?? string.Empty, out GroupHandle group, out ErrorHandle error);
+            try
+            {
+                Interop.Check(status, error, "gwb_group_parse");
+            }
+            catch
+            {
+                group.Dispose();
+                throw;
+            }
+            return group;
+        }
+
+        private static GroupReport ExplainHandle(GroupHandle group)
+        {
+            uint status = NativeMethods.gwb_group_explain_json(group, out IntPtr json, out ErrorHandle error);
+            Interop.Check(status, error, "gwb_group_explain_json");
+            return GroupReport.FromJson(Interop.Take(json));
+        }
+
+        private static ChangeDecision Decide(GroupHandle group, ChangeHandle change)
+        {
+            var decision = new ChangeDecision { Group = ExplainHandle(group) };
+            switch (NativeMethods.gwb_change_outcome(change))
+            {
+                case 1: decision.Outcome = "Send"; break;
+                case 2: decision.Outcome = "NoChange"; break;
+                case 3: decision.Outcome = "Refused"; break;
+                default: decision.Outcome = "Unset"; break;
+            }
+            decision.Body = Interop.Borrowed(NativeMethods.gwb_change_body(change));
+            uint refusal = NativeMethods.gwb_change_refusal(change);
+            if (refusal != 0)
+            {
+                decision.RefusalCode = Interop.Borrowed(NativeMethods.gwb_refusal_name(refusal)) ?? refusal.ToString();
+                decision.RefusalMessage = Interop.Borrowed(NativeMethods.gwb_change_message(change));
+            }
+            uint status = NativeMethods.gwb_change_to_json(change, out IntPtr jsonPtr, out ErrorHandle error);
+            Interop.Check(status, error, "gwb_change_to_json");
+            decision.Json = Interop.Take(jsonPtr);
+            using (JsonDocument doc = JsonDocument.Parse(decision.Json))
+            {
+                if (GroupReport.Obj(doc.RootElement, "after", out JsonElement after))
+                {
+                    JsonElement wb = GroupReport.Obj(after, "writebackConfiguration", out JsonElement inner) ? inner : after;
+                    decision.AfterIsEnabled = GroupReport.Bool(wb, "isEnabled");
+                    decision.AfterOnPremisesGroupType = GroupReport.Str(wb, "onPremisesGroupType");
+                }
+            }
+            return decision;
+        }
+    }
+}

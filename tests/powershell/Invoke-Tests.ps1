@@ -1,0 +1,54 @@
+<#
+.SYNOPSIS
+Runs the GroupWriteback module's Pester tests with the Pester restored in .tools/.
+
+.DESCRIPTION
+Imports Pester 5 from .tools/packages (scripts/setup.sh restores it), runs
+every *.Tests.ps1 beside this script against the module laid out by
+`make module`, and ends with the line "N passed, N failed". Exits 1 when a
+test failed or the run did not complete.
+
+.EXAMPLE
+pwsh -NoProfile -File tests/powershell/Invoke-Tests.ps1
+
+.EXAMPLE
+pwsh -NoProfile -File tests/powershell/Invoke-Tests.ps1 -Path tests/powershell/ResolveGroupWriteback.Tests.ps1 -Output Normal
+#>
+[CmdletBinding()]
+param(
+    # Test files or folders to run (default: every *.Tests.ps1 beside this script).
+    [string[]] $Path = @($PSScriptRoot),
+
+    [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')]
+    [string] $Output = 'Detailed'
+)
+
+$ErrorActionPreference = 'Stop'
+$repoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).Path
+$pesterVersion = '5.7.1'
+$pesterManifest = Join-Path -Path $repoRoot -ChildPath ".tools/packages/pester/$pesterVersion/tools/Pester.psd1"
+if (-not (Test-Path -LiteralPath $pesterManifest -PathType Leaf)) {
+    Write-Error -Message "Pester $pesterVersion was not found at '$pesterManifest': run scripts/setup.sh (or make setup) first." -ErrorAction Continue
+    '0 passed, 1 failed'
+    exit 1
+}
+Import-Module -Name $pesterManifest -Force
+
+$configuration = New-PesterConfiguration
+$configuration.Run.Path = $Path
+$configuration.Run.PassThru = $true
+$configuration.Run.Exit = $false
+$configuration.Output.Verbosity = $Output
+$configuration.Should.ErrorAction = 'Continue'
+
+$result = Invoke-Pester -Configuration $configuration
+
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+if ($result.SkippedCount -gt 0) {
+    "$($result.SkippedCount) skipped"
+}
+"$($result.PassedCount) passed, $failed failed"
+if ($failed -gt 0 -or $result.Result -ne 'Passed') {
+    exit 1
+}
+exit 0
