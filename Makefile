@@ -109,3 +109,8 @@ module: release
 # The module's Pester tests, against the module laid out by `make module`.
 test-pwsh: module
 	$(PWSH) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1
+
+# The simulated Graph tenant (tests/graph-sim) and its own tests.
+.PHONY: test-sim
+test-sim: setup
+	$(CARGO) test -p graph-sim

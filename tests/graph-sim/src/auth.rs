@@ -1,0 +1,746 @@
+//! Sign-in: registered applications, the v2.0 token endpoint (client
+//! credentials with a secret or a signed client assertion, device code),
+//! the device authorization endpoint, and the bearer tokens it issues.
+
+use crate::util::{b64url, b64url_decode, random_guid, unix_now};
+use ring::signature;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// What a token may do with groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Permission {
+    None,
+    /// `Group.Read.All`
+    Read,
+    /// `Group.ReadWrite.All`
+    ReadWrite,
+}
+
+impl Permission {
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Permission {
+        let mut p = Permission::None;
+        for n in names {
+            let n = n.rsplit('/').next().unwrap_or(n);
+            let this = if n.eq_ignore_ascii_case("Group.ReadWrite.All") || n.eq_ignore_ascii_case("Directory.ReadWrite.All") {
+                Permission::ReadWrite
+            } else if n.eq_ignore_ascii_case("Group.Read.All") || n.eq_ignore_ascii_case("Directory.Read.All") {
+                Permission::Read
+            } else {
+                Permission::None
+            };
+            p = p.max(this);
+        }
+        p
+    }
+
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Permission::None => vec![],
+            Permission::Read => vec!["Group.Read.All"],
+            Permission::ReadWrite => vec!["Group.ReadWrite.All"],
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub client_id: String,
+    pub display_name: String,
+    pub secrets: Vec<String>,
+    pub permission: Permission,
+    /// May use the device code flow (a public client).
+    pub public_client: bool,
+    /// Certificates or public keys, as PEM, for client assertions.
+    pub certificates: Vec<String>,
+    /// The RSA public keys (PKCS#1 DER) of `certificates`.
+    pub rsa_keys: Vec<Vec<u8>>,
+}
+
+pub const DEFAULT_TENANT_ID: &str = "5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30";
+pub const DEFAULT_DOMAIN: &str = "graphsim.onmicrosoft.com";
+pub const DEFAULT_CLIENT_ID: &str = "8f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b";
+pub const DEFAULT_CLIENT_SECRET: &str = "graph-sim-secret";
+pub const READONLY_CLIENT_ID: &str = "2b7e9f40-13c5-4d8a-b6e2-7f0a1c3d5e6f";
+pub const READONLY_CLIENT_SECRET: &str = "graph-sim-readonly-secret";
+/// Microsoft Graph PowerShell's well-known public client id.
+pub const GRAPH_POWERSHELL_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+/// The certificate registered on the default application (its key is in
+/// testdata/client-assertion-key.pem).
+pub const DEFAULT_CERTIFICATE: &str = include_str!("../testdata/client-assertion-cert.pem");
+
+impl App {
+    pub fn new(client_id: &str, name: &str, secrets: &[&str], permission: Permission, public_client: bool) -> App {
+        App {
+            client_id: client_id.to_string(),
+            display_name: name.to_string(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
+            permission,
+            public_client,
+            certificates: Vec::new(),
+            rsa_keys: Vec::new(),
+        }
+    }
+
+    pub fn add_certificate(&mut self, pem: &str) -> Result<(), String> {
+        let key = rsa_key_from_pem(pem)?;
+        self.certificates.push(pem.to_string());
+        self.rsa_keys.push(key);
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "clientId": self.client_id,
+            "displayName": self.display_name,
+            "secrets": self.secrets,
+            "permissions": self.permission.names(),
+            "publicClient": self.public_client,
+            "certificates": self.certificates,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Result<App, String> {
+        let client_id = v.get("clientId").and_then(Value::as_str).ok_or("an app needs a clientId")?;
+        let name = v.get("displayName").and_then(Value::as_str).unwrap_or(client_id);
+        let mut secrets: Vec<&str> = Vec::new();
+        if let Some(s) = v.get("secret").and_then(Value::as_str) {
+            secrets.push(s);
+        }
+        if let Some(list) = v.get("secrets").and_then(Value::as_array) {
+            secrets.extend(list.iter().filter_map(Value::as_str));
+        }
+        let perms: Vec<&str> = v
+            .get("permissions")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let public = v.get("publicClient").and_then(Value::as_bool).unwrap_or(false);
+        let mut app = App::new(client_id, name, &secrets, Permission::from_names(perms), public);
+        if let Some(certs) = v.get("certificates").and_then(Value::as_array) {
+            for c in certs.iter().filter_map(Value::as_str) {
+                app.add_certificate(c).map_err(|e| format!("app {}: {}", client_id, e))?;
+            }
+        }
+        Ok(app)
+    }
+}
+
+pub fn default_apps() -> Vec<App> {
+    let mut rw = App::new(DEFAULT_CLIENT_ID, "graph-sim default app", &[DEFAULT_CLIENT_SECRET], Permission::ReadWrite, true);
+    rw.add_certificate(DEFAULT_CERTIFICATE).expect("the bundled certificate parses");
+    vec![
+        rw,
+        App::new(READONLY_CLIENT_ID, "graph-sim read-only app", &[READONLY_CLIENT_SECRET], Permission::Read, false),
+        App::new(GRAPH_POWERSHELL_CLIENT_ID, "Microsoft Graph Command Line Tools", &[], Permission::ReadWrite, true),
+    ]
+}
+
+/// An issued bearer token.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub app_id: String,
+    pub permission: Permission,
+    pub expires: Option<Instant>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum DeviceState {
+    Pending,
+    Approved,
+    Denied,
+    Redeemed,
+}
+
+#[derive(Clone, Debug)]
+struct DeviceCode {
+    user_code: String,
+    client_id: String,
+    scope: String,
+    permission: Permission,
+    created: Instant,
+    expires: Instant,
+    interval: Duration,
+    last_poll: Option<Instant>,
+    state: DeviceState,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    pub token_lifetime: u64,
+    pub device_interval: u64,
+    pub device_expiry: u64,
+    pub auto_approve_after: Option<f64>,
+    pub static_token: Option<String>,
+}
+
+pub struct AuthState {
+    pub tokens: HashMap<String, Principal>,
+    device: HashMap<String, DeviceCode>,
+    pub issued: u64,
+}
+
+impl AuthState {
+    pub fn new() -> Self {
+        AuthState { tokens: HashMap::new(), device: HashMap::new(), issued: 0 }
+    }
+
+    fn issue(&mut self, app_id: &str, permission: Permission, lifetime: u64) -> String {
+        let bytes: [u8; 32] = rand::random();
+        let token = format!("gsim.{}", b64url(&bytes));
+        self.tokens.insert(
+            token.clone(),
+            Principal {
+                app_id: app_id.to_string(),
+                permission,
+                expires: Some(Instant::now() + Duration::from_secs(lifetime)),
+            },
+        );
+        self.issued += 1;
+        token
+    }
+
+    /// Approves (or denies) the pending device code with this user code.
+    pub fn decide_device(&mut self, user_code: &str, approve: bool) -> bool {
+        let wanted = user_code.trim().to_ascii_uppercase();
+        for d in self.device.values_mut() {
+            if d.user_code == wanted && d.state == DeviceState::Pending {
+                d.state = if approve { DeviceState::Approved } else { DeviceState::Denied };
+                return true;
+            }
+        }
+        false
+    }
+
+    pub fn pending_user_codes(&self) -> Vec<String> {
+        self.device.values().filter(|d| d.state == DeviceState::Pending).map(|d| d.user_code.clone()).collect()
+    }
+}
+
+impl Default for AuthState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How a bearer token on a Graph request resolves.
+pub enum BearerCheck {
+    Ok(Principal),
+    Missing,
+    Malformed,
+    Unknown,
+    Expired,
+}
+
+pub fn check_bearer(state: &AuthState, cfg: &AuthConfig, header: Option<&str>) -> BearerCheck {
+    let h = match header {
+        None => return BearerCheck::Missing,
+        Some(h) => h.trim(),
+    };
+    let token = match h.split_once(' ') {
+        Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+        _ => return BearerCheck::Malformed,
+    };
+    if token.is_empty() {
+        return BearerCheck::Missing;
+    }
+    if let Some(st) = &cfg.static_token {
+        if st == token {
+            return BearerCheck::Ok(Principal {
+                app_id: DEFAULT_CLIENT_ID.to_string(),
+                permission: Permission::ReadWrite,
+                expires: None,
+            });
+        }
+    }
+    match state.tokens.get(token) {
+        None => BearerCheck::Unknown,
+        Some(p) if p.expires.map_or(false, |e| Instant::now() >= e) => BearerCheck::Expired,
+        Some(p) => BearerCheck::Ok(p.clone()),
+    }
+}
+
+// ------------------------------------------------------------ endpoints
+
+/// An answer of the sign-in endpoints: status and JSON body.
+pub struct OAuthReply {
+    pub status: u16,
+    pub body: Value,
+}
+
+fn oauth_error(status: u16, error: &str, aadsts: u32, description: &str) -> OAuthReply {
+    let trace = random_guid();
+    let correlation = random_guid();
+    let ts = crate::util::iso_utc(unix_now() as i64).replace('Z', "");
+    OAuthReply {
+        status,
+        body: json!({
+            "error": error,
+            "error_description": format!("AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {}Z", aadsts, description, trace, correlation, ts),
+            "error_codes": [aadsts],
+            "timestamp": format!("{}Z", ts),
+            "trace_id": trace,
+            "correlation_id": correlation,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={}", aadsts),
+        }),
+    }
+}
+
+/// A plain device-flow error (RFC 8628 style, as the service sends it).
+fn device_error(error: &str, aadsts: u32, description: &str) -> OAuthReply {
+    oauth_error(400, error, aadsts, description)
+}
+
+pub struct Endpoint<'a> {
+    pub tenant_id: &'a str,
+    pub domain: &'a str,
+    pub base_url: &'a str,
+    pub apps: &'a [App],
+    pub cfg: &'a AuthConfig,
+}
+
+impl<'a> Endpoint<'a> {
+    pub fn tenant_matches(&self, t: &str, allow_common: bool) -> bool {
+        t.eq_ignore_ascii_case(self.tenant_id)
+            || t.eq_ignore_ascii_case(self.domain)
+            || (allow_common && (t.eq_ignore_ascii_case("organizations") || t.eq_ignore_ascii_case("common")))
+    }
+
+    fn app(&self, client_id: &str) -> Option<&'a App> {
+        self.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    fn unknown_tenant(&self, t: &str) -> OAuthReply {
+        oauth_error(400, "invalid_request", 90002, &format!("Tenant '{}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", t))
+    }
+
+    /// `POST /{tenant}/oauth2/v2.0/token`.
+    pub fn token(&self, state: &mut AuthState, tenant: &str, form: &HashMap<String, String>, basic: Option<(String, String)>) -> OAuthReply {
+        let grant = form.get("grant_type").map(String::as_str).unwrap_or("");
+        match grant {
+            "client_credentials" => {
+                if !self.tenant_matches(tenant, false) {
+                    if self.tenant_matches(tenant, true) {
+                        return oauth_error(400, "invalid_request", 50059, "The client credentials flow needs a tenant id or domain, not 'common' or 'organizations'.");
+                    }
+                    return self.unknown_tenant(tenant);
+                }
+                self.client_credentials(state, tenant, form, basic)
+            }
+            "urn:ietf:params:oauth:grant-type:device_code" => {
+                if !self.tenant_matches(tenant, true) {
+                    return self.unknown_tenant(tenant);
+                }
+                self.device_token(state, form)
+            }
+            "" => oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."),
+            other => oauth_error(400, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{}'.", other)),
+        }
+    }
+
+    fn scope_ok(&self, scope: &str) -> bool {
+        let resource = match scope.strip_suffix("/.default") {
+            Some(r) => r.trim_end_matches('/'),
+            None => return false,
+        };
+        let known = [
+            "https://graph.microsoft.com",
+            "https://graph.microsoft.us",
+            "https://dod-graph.microsoft.us",
+            "https://microsoftgraph.chinacloudapi.cn",
+            "https://canary.graph.microsoft.com",
+            "00000003-0000-0000-c000-000000000000",
+        ];
+        known.iter().any(|k| k.eq_ignore_ascii_case(resource)) || resource.eq_ignore_ascii_case(self.base_url.trim_end_matches('/'))
+    }
+
+    fn client_credentials(&self, state: &mut AuthState, tenant: &str, form: &HashMap<String, String>, basic: Option<(String, String)>) -> OAuthReply {
+        let (basic_id, basic_secret) = match basic {
+            Some((i, s)) => (Some(i), Some(s)),
+            None => (None, None),
+        };
+        let assertion = form.get("client_assertion");
+        let client_id = form.get("client_id").cloned().or(basic_id).or_else(|| {
+            assertion.and_then(|a| jwt_claims(a).ok()).and_then(|c| c.get("iss").and_then(Value::as_str).map(String::from))
+        });
+        let client_id = match client_id {
+            Some(c) if !c.is_empty() => c,
+            _ => return oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'."),
+        };
+        let app = match self.app(&client_id) {
+            Some(a) => a,
+            None => return oauth_error(400, "unauthorized_client", 700016, &format!("Application with identifier '{}' was not found in the directory '{}'.", client_id, tenant)),
+        };
+        let scope = form.get("scope").map(String::as_str).unwrap_or("");
+        if scope.is_empty() {
+            return oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
+        }
+        if !self.scope_ok(scope) {
+            return oauth_error(400, "invalid_scope", 1002012, &format!("The provided value for scope {} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).", scope));
+        }
+        let secret = form.get("client_secret").cloned().or(basic_secret);
+        if let Some(secret) = secret {
+            if !app.secrets.iter().any(|s| *s == secret) {
+                return oauth_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.");
+            }
+        } else if let Some(assertion) = assertion {
+            let atype = form.get("client_assertion_type").map(String::as_str).unwrap_or("");
+            if atype != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+                return oauth_error(400, "invalid_request", 50027, "client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
+            }
+            if let Err((code, msg)) = self.verify_assertion(app, tenant, assertion) {
+                return oauth_error(401, "invalid_client", code, &msg);
+            }
+        } else {
+            return oauth_error(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        }
+        let lifetime = self.cfg.token_lifetime;
+        let token = state.issue(&app.client_id, app.permission, lifetime);
+        OAuthReply {
+            status: 200,
+            body: json!({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token}),
+        }
+    }
+
+    /// Checks a client assertion: three base64url parts, an RS256/PS256
+    /// header, `iss` = `sub` = client id, an accepted `aud`, a valid time
+    /// range, and the signature against the app's registered keys.
+    fn verify_assertion(&self, app: &App, tenant: &str, jwt: &str) -> Result<(), (u32, String)> {
+        let malformed = |why: &str| (50027, format!("JWT token is invalid or malformed: {}.", why));
+        let parts: Vec<&str> = jwt.split('.').collect();
+        if parts.len() != 3 {
+            return Err(malformed("a JWT has three dot-separated parts"));
+        }
+        let header: Value = b64url_decode(parts[0])
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| malformed("the header is not base64url JSON"))?;
+        let claims = jwt_claims(jwt).map_err(|e| malformed(&e))?;
+        let sig = b64url_decode(parts[2]).ok_or_else(|| malformed("the signature is not base64url"))?;
+        let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+        let algorithm: &dyn signature::VerificationAlgorithm = match alg {
+            "RS256" => &signature::RSA_PKCS1_2048_8192_SHA256,
+            "PS256" => &signature::RSA_PSS_2048_8192_SHA256,
+            other => return Err((5002738, format!("Unsupported client assertion algorithm '{}': use RS256 or PS256.", other))),
+        };
+        let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        if !claim("iss").eq_ignore_ascii_case(&app.client_id) {
+            return Err((700021, format!("Client assertion application identifier doesn't match 'client_id' parameter (iss '{}').", claim("iss"))));
+        }
+        if !claim("sub").eq_ignore_ascii_case(&app.client_id) {
+            return Err((700023, format!("Client assertion subject doesn't match 'client_id' parameter (sub '{}').", claim("sub"))));
+        }
+        let aud_ok = |aud: &str| {
+            let aud = aud.trim_end_matches('/');
+            let base = self.base_url.trim_end_matches('/');
+            [base, "https://login.microsoftonline.com", "https://login.microsoftonline.us", "https://login.chinacloudapi.cn"]
+                .iter()
+                .any(|host| {
+                    [tenant, self.tenant_id, self.domain].iter().any(|t| {
+                        aud.eq_ignore_ascii_case(&format!("{}/{}/oauth2/v2.0/token", host, t))
+                            || aud.eq_ignore_ascii_case(&format!("{}/{}/v2.0", host, t))
+                            || aud.eq_ignore_ascii_case(&format!("{}/{}/oauth2/token", host, t))
+                    })
+                })
+        };
+        let aud_match = match claims.get("aud") {
+            Some(Value::String(a)) => aud_ok(a),
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).any(aud_ok),
+            _ => false,
+        };
+        if !aud_match {
+            return Err((50027, format!("The audience claim value is invalid '{}'. The audience must be the token endpoint, e.g. {}/{}/oauth2/v2.0/token.", claims.get("aud").cloned().unwrap_or(Value::Null), self.base_url, self.tenant_id)));
+        }
+        let now = unix_now();
+        let exp = claims.get("exp").and_then(Value::as_f64).ok_or_else(|| malformed("the 'exp' claim is missing"))?;
+        let nbf = claims.get("nbf").and_then(Value::as_f64).unwrap_or(0.0);
+        if exp <= now || nbf > now + 300.0 {
+            return Err((700024, "Client assertion is not within its valid time range.".to_string()));
+        }
+        if app.rsa_keys.is_empty() {
+            // No key registered: the structure and claims are all that is checked.
+            return Ok(());
+        }
+        let signed = &jwt[..parts[0].len() + 1 + parts[1].len()];
+        let ok = app
+            .rsa_keys
+            .iter()
+            .any(|k| signature::UnparsedPublicKey::new(algorithm, k).verify(signed.as_bytes(), &sig).is_ok());
+        if ok {
+            Ok(())
+        } else {
+            Err((700027, "Client assertion failed signature validation: no certificate registered on the application verifies it.".to_string()))
+        }
+    }
+
+    /// `POST /{tenant}/oauth2/v2.0/devicecode`.
+    pub fn devicecode(&self, state: &mut AuthState, tenant: &str, form: &HashMap<String, String>) -> OAuthReply {
+        if !self.tenant_matches(tenant, true) {
+            return self.unknown_tenant(tenant);
+        }
+        let client_id = form.get("client_id").map(String::as_str).unwrap_or("");
+        if client_id.is_empty() {
+            return oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+        }
+        let app = match self.app(client_id) {
+            Some(a) => a,
+            None => return oauth_error(400, "unauthorized_client", 700016, &format!("Application with identifier '{}' was not found in the directory '{}'.", client_id, tenant)),
+        };
+        if !app.public_client {
+            return oauth_error(400, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret' (the application does not allow public client flows).");
+        }
+        let scope = form.get("scope").cloned().unwrap_or_default();
+        if scope.trim().is_empty() {
+            return oauth_error(400, "invalid_scope", 70011, "The provided request must include a 'scope' input parameter.");
+        }
+        let words: Vec<&str> = scope.split_whitespace().collect();
+        let mut permission = Permission::from_names(words.iter().copied());
+        if words.iter().any(|w| w.ends_with("/.default") || *w == ".default") {
+            permission = permission.max(app.permission);
+        }
+        let permission = permission.min(app.permission.max(Permission::Read));
+        let device_code = format!(
+            "DAQABAAEAAA{}{}",
+            b64url(&rand::random::<[u8; 32]>()),
+            b64url(&rand::random::<[u8; 16]>())
+        );
+        let user_code: String = {
+            let alphabet = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+            let r: [u8; 9] = rand::random();
+            r.iter().map(|b| alphabet[(*b as usize) % alphabet.len()] as char).collect()
+        };
+        let now = Instant::now();
+        state.device.insert(
+            device_code.clone(),
+            DeviceCode {
+                user_code: user_code.clone(),
+                client_id: app.client_id.clone(),
+                scope: scope.clone(),
+                permission,
+                created: now,
+                expires: now + Duration::from_secs(self.cfg.device_expiry),
+                interval: Duration::from_secs(self.cfg.device_interval),
+                last_poll: None,
+                state: DeviceState::Pending,
+            },
+        );
+        let uri = format!("{}/devicelogin", self.base_url);
+        OAuthReply {
+            status: 200,
+            body: json!({
+                "user_code": user_code,
+                "device_code": device_code,
+                "verification_uri": uri,
+                "expires_in": self.cfg.device_expiry,
+                "interval": self.cfg.device_interval,
+                "message": format!("To sign in, use a web browser to open the page {} and enter the code {} to authenticate. (graph-sim: POST {}/_sim/devicecode/approve with user_code={})", uri, user_code, self.base_url, user_code),
+            }),
+        }
+    }
+
+    fn device_token(&self, state: &mut AuthState, form: &HashMap<String, String>) -> OAuthReply {
+        let code = match form.get("device_code") {
+            Some(c) => c.clone(),
+            None => return oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'device_code'."),
+        };
+        let lifetime = self.cfg.token_lifetime;
+        let now = Instant::now();
+        let auto = self.cfg.auto_approve_after;
+        let d = match state.device.get_mut(&code) {
+            Some(d) => d,
+            None => return device_error("invalid_grant", 70000, "The provided value for the input parameter 'device_code' is not valid."),
+        };
+        if let Some(client_id) = form.get("client_id") {
+            if !client_id.eq_ignore_ascii_case(&d.client_id) {
+                return device_error("invalid_grant", 70000, "The device code was issued to another client.");
+            }
+        }
+        if now >= d.expires {
+            return device_error("expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
+        }
+        if d.state == DeviceState::Pending {
+            if let Some(secs) = auto {
+                if now.saturating_duration_since(d.created).as_secs_f64() >= secs {
+                    d.state = DeviceState::Approved;
+                }
+            }
+        }
+        let too_fast = d.last_poll.map_or(false, |t| now.saturating_duration_since(t) < d.interval);
+        d.last_poll = Some(now);
+        match d.state {
+            DeviceState::Redeemed => device_error("invalid_grant", 70000, "The device code has already been redeemed."),
+            DeviceState::Denied => device_error("authorization_declined", 70019, "The end user denied the authorization request."),
+            DeviceState::Pending if too_fast => {
+                d.interval += Duration::from_secs(5);
+                device_error("slow_down", 70016, "Polling too fast: wait at least the interval between polls.")
+            }
+            DeviceState::Pending => device_error("authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling."),
+            DeviceState::Approved => {
+                d.state = DeviceState::Redeemed;
+                let (client_id, permission, scope) = (d.client_id.clone(), d.permission, d.scope.clone());
+                let token = state.issue(&client_id, permission, lifetime);
+                OAuthReply {
+                    status: 200,
+                    body: json!({
+                        "token_type": "Bearer",
+                        "scope": scope,
+                        "expires_in": lifetime,
+                        "ext_expires_in": lifetime,
+                        "access_token": token,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
+    pub fn openid_configuration(&self, tenant: &str) -> OAuthReply {
+        if !self.tenant_matches(tenant, true) {
+            return self.unknown_tenant(tenant);
+        }
+        let b = self.base_url;
+        OAuthReply {
+            status: 200,
+            body: json!({
+                "token_endpoint": format!("{}/{}/oauth2/v2.0/token", b, tenant),
+                "device_authorization_endpoint": format!("{}/{}/oauth2/v2.0/devicecode", b, tenant),
+                "authorization_endpoint": format!("{}/{}/oauth2/v2.0/authorize", b, tenant),
+                "issuer": format!("{}/{}/v2.0", b, self.tenant_id),
+                "jwks_uri": format!("{}/{}/discovery/v2.0/keys", b, tenant),
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "tenant_region_scope": "WW",
+                "cloud_instance_name": "microsoftonline.com",
+            }),
+        }
+    }
+
+    /// `GET /common/discovery/instance` (MSAL's instance discovery).
+    pub fn instance_discovery(&self) -> OAuthReply {
+        let host = self.base_url.split("://").nth(1).unwrap_or(self.base_url);
+        OAuthReply {
+            status: 200,
+            body: json!({
+                "tenant_discovery_endpoint": format!("{}/{}/v2.0/.well-known/openid-configuration", self.base_url, self.tenant_id),
+                "api-version": "1.1",
+                "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+            }),
+        }
+    }
+}
+
+/// The decoded claims of a JWT (not verified).
+pub fn jwt_claims(jwt: &str) -> Result<serde_json::Map<String, Value>, String> {
+    let payload = jwt.split('.').nth(1).ok_or("a JWT has three dot-separated parts")?;
+    let bytes = b64url_decode(payload).ok_or("the payload is not base64url")?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err("the payload is not a JSON object".to_string()),
+    }
+}
+
+// ------------------------------------------------------------ PEM / DER
+
+fn pem_blocks(pem: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut label: Option<String> = None;
+    let mut body = String::new();
+    for line in pem.lines() {
+        let line = line.trim();
+        if let Some(l) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")) {
+            label = Some(l.to_string());
+            body.clear();
+        } else if line.starts_with("-----END ") {
+            if let Some(l) = label.take() {
+                if let Ok(der) = base64::decode(&body) {
+                    out.push((l, der));
+                }
+            }
+        } else if label.is_some() {
+            body.push_str(line);
+        }
+    }
+    out
+}
+
+/// One DER element: (tag, content, rest).
+fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    let first = *input.get(1)? as usize;
+    let (len, header) = if first < 0x80 {
+        (first, 2)
+    } else {
+        let n = first & 0x7f;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *input.get(2 + i)? as usize;
+        }
+        (len, 2 + n)
+    };
+    let content = input.get(header..header + len)?;
+    Some((tag, content, &input[header + len..]))
+}
+
+/// SubjectPublicKeyInfo DER to the RSA public key (PKCS#1 DER).
+fn rsa_from_spki(spki: &[u8]) -> Option<Vec<u8>> {
+    let (tag, seq, _) = der_next(spki)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (_, _alg, rest) = der_next(seq)?;
+    let (tag, bits, _) = der_next(rest)?;
+    if tag != 0x03 || bits.first() != Some(&0) {
+        return None;
+    }
+    Some(bits[1..].to_vec())
+}
+
+/// X.509 certificate DER to its SubjectPublicKeyInfo DER.
+fn spki_from_certificate(cert: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert_seq, _) = der_next(cert)?;
+    let (_, tbs, _) = der_next(cert_seq)?;
+    let mut rest = tbs;
+    let (tag, _, r) = der_next(rest)?;
+    if tag == 0xa0 {
+        rest = r;
+    }
+    // serial, signature algorithm, issuer, validity, subject
+    for _ in 0..5 {
+        rest = der_next(rest)?.2;
+    }
+    let before = rest;
+    let (_, _, after) = der_next(rest)?;
+    Some(before[..before.len() - after.len()].to_vec())
+}
+
+/// The RSA public key of a PEM certificate, public key or RSA public key.
+pub fn rsa_key_from_pem(pem: &str) -> Result<Vec<u8>, String> {
+    for (label, der) in pem_blocks(pem) {
+        let key = match label.as_str() {
+            "CERTIFICATE" => spki_from_certificate(&der).and_then(|s| rsa_from_spki(&s)),
+            "PUBLIC KEY" => rsa_from_spki(&der),
+            "RSA PUBLIC KEY" => Some(der),
+            _ => None,
+        };
+        if let Some(k) = key {
+            return Ok(k);
+        }
+    }
+    Err("no RSA certificate or public key found in the PEM text".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_certificate_yields_a_key() {
+        let k = rsa_key_from_pem(DEFAULT_CERTIFICATE).unwrap();
+        assert_eq!(k[0], 0x30);
+        assert!(k.len() > 256);
+    }
+}

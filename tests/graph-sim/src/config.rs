@@ -1,0 +1,194 @@
+//! Command-line flags.
+
+use crate::auth::{DEFAULT_DOMAIN, DEFAULT_TENANT_ID};
+use crate::throttle::TenantSize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Default)]
+pub struct FaultConfig {
+    pub seed: u64,
+    pub latency_ms: u64,
+    pub error_rate: f64,
+    pub reset_rate: f64,
+    pub truncate_rate: f64,
+    pub slow_rate: f64,
+    pub slow_ms: u64,
+    /// Retry-After of a 503/504 fault, in seconds.
+    pub retry_after: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Groups to generate; `None` means 1000 without a tenant file and 0
+    /// with one.
+    pub groups: Option<u64>,
+    pub seed: u64,
+    pub tenant_file: Option<PathBuf>,
+    pub save_file: Option<PathBuf>,
+    pub tenant_id: String,
+    pub domain: String,
+    pub token_lifetime: u64,
+    pub static_token: Option<String>,
+    pub device_interval: u64,
+    pub device_expiry: u64,
+    pub auto_approve_after: Option<f64>,
+    pub throttle: bool,
+    pub throttle_scale: f64,
+    pub tenant_size: TenantSize,
+    pub faults: FaultConfig,
+    pub shuffle_batch: bool,
+    pub exit_on_stdin_eof: bool,
+    pub quiet: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            groups: None,
+            seed: 1,
+            tenant_file: None,
+            save_file: None,
+            tenant_id: DEFAULT_TENANT_ID.to_string(),
+            domain: DEFAULT_DOMAIN.to_string(),
+            token_lifetime: 3599,
+            static_token: None,
+            device_interval: 5,
+            device_expiry: 900,
+            auto_approve_after: None,
+            throttle: true,
+            throttle_scale: 1.0,
+            tenant_size: TenantSize::L,
+            faults: FaultConfig { slow_ms: 2000, retry_after: 1.0, ..FaultConfig::default() },
+            shuffle_batch: true,
+            exit_on_stdin_eof: false,
+            quiet: false,
+        }
+    }
+}
+
+pub const USAGE: &str = "\
+graph-sim: a simulated Microsoft Entra ID tenant speaking Microsoft Graph beta.
+
+usage: graph-sim [flags]
+  --listen ADDR              address to listen on (default 127.0.0.1:0)
+  --groups N                 groups to generate (default 1000; 0 with --tenant)
+  --seed S                   seed of the generated tenant (default 1)
+  --tenant FILE              load groups and apps from a tenant file
+  --save FILE                write the tenant file on exit
+  --tenant-id GUID           tenant id (default 5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30)
+  --domain NAME              tenant domain (default graphsim.onmicrosoft.com)
+  --token-lifetime SECS      lifetime of issued tokens (default 3599)
+  --static-token TOKEN       also accept this bearer token (read-write)
+  --device-code-interval S   polling interval of the device code flow (default 5)
+  --device-code-expiry S     lifetime of a device code (default 900)
+  --auto-approve-after S     approve device codes S seconds after issue
+  --throttle on|off          throttling (default on)
+  --throttle-scale F         shrink quotas and windows by F (default 1)
+  --tenant-size S|M|L        resource-unit quota 3500/5000/8000 per 10 s (default L)
+  --fault-seed S             seed of the fault plan (default 0)
+  --latency-ms N             delay every request by N ms
+  --error-rate P             answer a fraction P with 500/502/503/504
+  --reset-rate P             close the connection without an answer
+  --truncate-rate P          cut the body of a fraction P in half
+  --slow-rate P              delay a fraction P by --slow-ms
+  --slow-ms N                delay of a slow answer (default 2000)
+  --fault-retry-after SECS   Retry-After of a 503/504 fault (default 1)
+  --batch-order shuffled|as-sent   order of $batch responses (default shuffled)
+  --exit-on-stdin-eof        stop (and save) when stdin closes
+  --quiet                    no summary on stderr
+  --help                     this text
+";
+
+fn parse_num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse::<T>().map_err(|_| format!("{}: '{}' is not a valid value", flag, v))
+}
+
+fn parse_rate(flag: &str, v: &str) -> Result<f64, String> {
+    let p: f64 = parse_num(flag, v)?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{}: {} is not between 0 and 1", flag, p))
+    }
+}
+
+impl Config {
+    /// Parses flags; `Ok(None)` for `--help`.
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Config>, String> {
+        let mut c = Config::default();
+        let mut it = args.into_iter();
+        while let Some(arg) = it.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let value = |it: &mut I::IntoIter| -> Result<String, String> {
+                match inline.clone() {
+                    Some(v) => Ok(v),
+                    None => it.next().ok_or_else(|| format!("{} needs a value", flag)),
+                }
+            };
+            match flag.as_str() {
+                "--help" | "-h" => return Ok(None),
+                "--listen" => c.listen = parse_num(&flag, &value(&mut it)?)?,
+                "--groups" => c.groups = Some(parse_num(&flag, &value(&mut it)?)?),
+                "--seed" => c.seed = parse_num(&flag, &value(&mut it)?)?,
+                "--tenant" => c.tenant_file = Some(PathBuf::from(value(&mut it)?)),
+                "--save" => c.save_file = Some(PathBuf::from(value(&mut it)?)),
+                "--tenant-id" => {
+                    let v = value(&mut it)?;
+                    if crate::util::parse_guid(&v).is_none() {
+                        return Err(format!("--tenant-id: '{}' is not a GUID", v));
+                    }
+                    c.tenant_id = v.to_ascii_lowercase();
+                }
+                "--domain" => c.domain = value(&mut it)?,
+                "--token-lifetime" => c.token_lifetime = parse_num(&flag, &value(&mut it)?)?,
+                "--static-token" => c.static_token = Some(value(&mut it)?),
+                "--device-code-interval" => c.device_interval = parse_num(&flag, &value(&mut it)?)?,
+                "--device-code-expiry" => c.device_expiry = parse_num(&flag, &value(&mut it)?)?,
+                "--auto-approve-after" => c.auto_approve_after = Some(parse_num(&flag, &value(&mut it)?)?),
+                "--throttle" => {
+                    c.throttle = match value(&mut it)?.as_str() {
+                        "on" => true,
+                        "off" => false,
+                        other => return Err(format!("--throttle: '{}' is not on or off", other)),
+                    }
+                }
+                "--throttle-scale" => {
+                    let f: f64 = parse_num(&flag, &value(&mut it)?)?;
+                    if !(f > 0.0 && f.is_finite()) {
+                        return Err("--throttle-scale must be a positive number".into());
+                    }
+                    c.throttle_scale = f;
+                }
+                "--tenant-size" => {
+                    let v = value(&mut it)?;
+                    c.tenant_size = TenantSize::parse(&v).ok_or_else(|| format!("--tenant-size: '{}' is not S, M or L", v))?;
+                }
+                "--fault-seed" => c.faults.seed = parse_num(&flag, &value(&mut it)?)?,
+                "--latency-ms" => c.faults.latency_ms = parse_num(&flag, &value(&mut it)?)?,
+                "--error-rate" => c.faults.error_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--reset-rate" => c.faults.reset_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--truncate-rate" => c.faults.truncate_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--slow-rate" => c.faults.slow_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--fault-retry-after" => c.faults.retry_after = parse_num(&flag, &value(&mut it)?)?,
+                "--slow-ms" => c.faults.slow_ms = parse_num(&flag, &value(&mut it)?)?,
+                "--batch-order" => {
+                    c.shuffle_batch = match value(&mut it)?.as_str() {
+                        "shuffled" => true,
+                        "as-sent" => false,
+                        other => return Err(format!("--batch-order: '{}' is not shuffled or as-sent", other)),
+                    }
+                }
+                "--exit-on-stdin-eof" => c.exit_on_stdin_eof = true,
+                "--quiet" => c.quiet = true,
+                other => return Err(format!("unknown flag '{}'", other)),
+            }
+        }
+        Ok(Some(c))
+    }
+}

@@ -1,0 +1,861 @@
+//! The Graph API: `/groups`, `/groups/$count`, `/groups/{id}` (GET, PATCH)
+//! and `/$batch`, behind permissions and throttling. Used for top-level
+//! requests and for each sub-request of a batch alike.
+
+use crate::auth::{Permission, Principal};
+use crate::filter::{eval, parse_filter, parse_search, search_matches, Filter, QueryError, Search};
+use crate::store::{canonical_prop, ApiVersion, StoredGroup};
+use crate::throttle::Verdict;
+use crate::util::{b64url, b64url_decode, fmt_guid, fnv64, iso_local, parse_guid, unix_now, SeededRng};
+use crate::Sim;
+use group_writeback::domain::{ChangeRequest, Decision};
+use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+#[derive(Debug, Clone)]
+pub enum RespBody {
+    None,
+    Json(Value),
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: RespBody,
+}
+
+impl ApiResponse {
+    pub fn json(status: u16, body: Value) -> Self {
+        ApiResponse { status, headers: vec![("Content-Type".into(), ODATA_JSON.into())], body: RespBody::Json(body) }
+    }
+    pub fn no_content() -> Self {
+        ApiResponse { status: 204, headers: Vec::new(), body: RespBody::None }
+    }
+    pub fn header(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.headers.push((k.to_string(), v.into()));
+        self
+    }
+}
+
+/// The ids that Graph's error envelope carries.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    pub request_id: String,
+    pub client_request_id: Option<String>,
+}
+
+/// `{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}`.
+pub fn error_body(code: &str, message: &str, ids: &Ids) -> Value {
+    let mut inner = Map::new();
+    inner.insert("date".into(), Value::String(iso_local(unix_now() as i64)));
+    inner.insert("request-id".into(), Value::String(ids.request_id.clone()));
+    inner.insert(
+        "client-request-id".into(),
+        Value::String(ids.client_request_id.clone().unwrap_or_else(|| ids.request_id.clone())),
+    );
+    json!({"error": {"code": code, "message": message, "innerError": Value::Object(inner)}})
+}
+
+pub fn error(status: u16, code: &str, message: &str, ids: &Ids) -> ApiResponse {
+    ApiResponse {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: RespBody::Json(error_body(code, message, ids)),
+    }
+}
+
+fn query_error(e: QueryError, ids: &Ids) -> ApiResponse {
+    error(400, e.code, &e.message, ids)
+}
+
+/// One Graph request (top-level or inside a batch).
+pub struct ApiRequest<'a> {
+    pub method: &'a str,
+    pub version: ApiVersion,
+    /// After the version segment: `/groups/{id}`.
+    pub path: &'a str,
+    pub query: &'a str,
+    /// Lowercase names.
+    pub headers: &'a HashMap<String, String>,
+    pub body: Option<&'a [u8]>,
+    pub principal: &'a Principal,
+    pub ids: &'a Ids,
+    pub in_batch: bool,
+    pub seq: u64,
+}
+
+impl<'a> ApiRequest<'a> {
+    fn eventual(&self) -> bool {
+        self.headers.get("consistencylevel").map_or(false, |v| v.trim().eq_ignore_ascii_case("eventual"))
+    }
+}
+
+const METHOD_NOT_ALLOWED: &str = "Specified HTTP method is not allowed for the request target.";
+
+pub fn handle(sim: &Sim, req: &ApiRequest) -> ApiResponse {
+    let ids = req.ids;
+    let trimmed = req.path.trim_matches('/');
+    let mut segments: Vec<&str> = if trimmed.is_empty() { Vec::new() } else { trimmed.split('/').collect() };
+    if let Some(first) = segments.first_mut() {
+        if first.eq_ignore_ascii_case("groups") {
+            *first = "groups";
+        }
+    }
+    enum Route {
+        List,
+        Count,
+        One(String),
+        Batch,
+    }
+    let route = match segments.as_slice() {
+        ["groups"] => Route::List,
+        ["groups", "$count"] => Route::Count,
+        ["groups", id] => Route::One(percent_decode(id)),
+        ["$batch"] if !req.in_batch => Route::Batch,
+        [] => return error(400, "BadRequest", "Invalid request: no resource segment.", ids),
+        [first, ..] if !first.eq_ignore_ascii_case("groups") && *first != "$batch" => {
+            return error(400, "BadRequest", &format!("Resource not found for the segment '{}'.", first), ids)
+        }
+        ["$batch", ..] => return error(400, "BadRequest", "A batch cannot contain a $batch request.", ids),
+        [_, _, third, ..] => {
+            return error(400, "BadRequest", &format!("Resource not found for the segment '{}'.", third), ids)
+        }
+        [other, ..] => return error(400, "BadRequest", &format!("Resource not found for the segment '{}'.", other), ids),
+    };
+    let (needs, writes) = match (&route, req.method) {
+        (Route::List, "GET") | (Route::Count, "GET") | (Route::One(_), "GET") => (Permission::Read, 0),
+        (Route::One(_), "PATCH") => (Permission::ReadWrite, 1),
+        (Route::Batch, "POST") => return batch(sim, req),
+        _ => return error(405, "Request_BadRequest", METHOD_NOT_ALLOWED, ids),
+    };
+    if req.principal.permission < needs {
+        return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", ids);
+    }
+    let ru = 1;
+    let verdict = sim.throttle.charge(&req.principal.app_id, ru, writes);
+    let (ru_used, pct) = match verdict {
+        Verdict::Allowed { resource_units, limit_percentage } => (resource_units, limit_percentage),
+        Verdict::Throttled { retry_after, limit_percentage, scope, information } => {
+            sim.stats.lock().unwrap().throttled += 1;
+            return ApiResponse {
+                status: 429,
+                headers: vec![
+                    ("Content-Type".into(), "application/json".into()),
+                    ("Retry-After".into(), retry_after),
+                    ("x-ms-throttle-limit-percentage".into(), limit_percentage),
+                    ("x-ms-throttle-scope".into(), scope),
+                    ("x-ms-throttle-information".into(), information.into()),
+                ],
+                body: RespBody::Json(throttled_body(ids)),
+            };
+        }
+    };
+    let mut resp = match route {
+        Route::List => list(sim, req, false),
+        Route::Count => list(sim, req, true),
+        Route::One(id) => {
+            if req.method == "GET" {
+                get_one(sim, req, &id)
+            } else {
+                patch(sim, req, &id)
+            }
+        }
+        Route::Batch => unreachable!(),
+    };
+    resp.headers.push(("x-ms-resource-unit".into(), ru_used.to_string()));
+    if let Some(p) = pct {
+        resp.headers.push(("x-ms-throttle-limit-percentage".into(), p));
+    }
+    resp
+}
+
+fn throttled_body(ids: &Ids) -> Value {
+    let mut body = error_body("TooManyRequests", "Please retry again later.", ids);
+    if let Some(inner) = body.pointer_mut("/error/innerError").and_then(Value::as_object_mut) {
+        inner.insert("code".into(), Value::String("429".into()));
+        inner.insert("status".into(), Value::String("429".into()));
+        inner.insert("message".into(), Value::String("Please retry after".into()));
+    }
+    body
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// The query options of a request.
+#[derive(Default)]
+struct Options {
+    select: Option<String>,
+    filter: Option<String>,
+    top: Option<String>,
+    count: Option<String>,
+    search: Option<String>,
+    skiptoken: Option<String>,
+    /// In order, for building the next link.
+    all: Vec<(String, String)>,
+}
+
+fn parse_options(query: &str, ids: &Ids, allowed: &[&str]) -> Result<Options, ApiResponse> {
+    let mut o = Options::default();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        let key = k.to_string();
+        let lower = key.to_ascii_lowercase();
+        if !lower.starts_with('$') {
+            continue;
+        }
+        if !allowed.contains(&lower.as_str()) {
+            let msg = match lower.as_str() {
+                "$skip" => "'$skip' is not supported by the service for groups: follow @odata.nextLink.".to_string(),
+                "$orderby" => "Request_UnsupportedQuery: graph-sim does not sort: '$orderby' is not supported.".to_string(),
+                "$expand" => "graph-sim does not support '$expand' on groups.".to_string(),
+                _ => format!("Query option '{}' is not allowed here.", key),
+            };
+            let code = if lower == "$orderby" || lower == "$expand" { "Request_UnsupportedQuery" } else { "Request_BadRequest" };
+            return Err(error(400, code, msg.trim_start_matches("Request_UnsupportedQuery: "), ids));
+        }
+        let slot = match lower.as_str() {
+            "$select" => &mut o.select,
+            "$filter" => &mut o.filter,
+            "$top" => &mut o.top,
+            "$count" => &mut o.count,
+            "$search" => &mut o.search,
+            "$skiptoken" => &mut o.skiptoken,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(error(400, "Request_BadRequest", &format!("Query option '{}' was specified more than once.", key), ids));
+        }
+        *slot = Some(v.to_string());
+        if lower != "$skiptoken" {
+            o.all.push((lower, v.to_string()));
+        }
+    }
+    Ok(o)
+}
+
+fn parse_select(select: Option<&str>, version: ApiVersion, ids: &Ids) -> Result<Option<Vec<&'static str>>, ApiResponse> {
+    let s = match select {
+        None => return Ok(None),
+        Some(s) => s,
+    };
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match canonical_prop(name, version) {
+            Some(p) => {
+                if !out.contains(&p) {
+                    out.push(p)
+                }
+            }
+            None => {
+                return Err(error(
+                    400,
+                    "Request_BadRequest",
+                    &format!("Could not find a property named '{}' on type 'microsoft.graph.group'.", name),
+                    ids,
+                ))
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(error(400, "Request_BadRequest", "$select is empty.", ids));
+    }
+    Ok(Some(out))
+}
+
+fn context(sim: &Sim, version: ApiVersion, select: &Option<Vec<&'static str>>, entity: bool) -> String {
+    let mut c = format!("{}/{}/$metadata#groups", sim.base_url, version.segment());
+    if let Some(sel) = select {
+        c.push('(');
+        c.push_str(&sel.join(","));
+        c.push(')');
+    }
+    if entity {
+        c.push_str("/$entity");
+    }
+    c
+}
+
+const ADVANCED_HINT: &str = "Add the header 'ConsistencyLevel: eventual' (and, for ne/not/endsWith, $count=true): this is an advanced query.";
+
+fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
+    let ids = req.ids;
+    let allowed: &[&str] = if count_only {
+        &["$filter", "$search"]
+    } else {
+        &["$select", "$filter", "$top", "$count", "$search", "$skiptoken"]
+    };
+    let o = match parse_options(req.query, ids, allowed) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let eventual = req.eventual();
+    if count_only && !eventual {
+        return error(400, "Request_UnsupportedQuery", &format!("$count is an advanced query. {}", ADVANCED_HINT), ids);
+    }
+    let select = match parse_select(o.select.as_deref(), req.version, ids) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let top: usize = match o.top.as_deref() {
+        None => 100,
+        Some(t) => match t.trim().parse::<i64>() {
+            Ok(n) if (1..=999).contains(&n) => n as usize,
+            Ok(n) => {
+                return error(
+                    400,
+                    "Request_BadRequest",
+                    &format!("Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.", n),
+                    ids,
+                )
+            }
+            Err(_) => return error(400, "Request_BadRequest", &format!("Invalid value '{}' for $top.", t), ids),
+        },
+    };
+    let want_count = match o.count.as_deref().map(|c| c.to_ascii_lowercase()) {
+        None => false,
+        Some(c) if c == "true" => true,
+        Some(c) if c == "false" => false,
+        Some(c) => return error(400, "Request_BadRequest", &format!("Invalid value '{}' for $count: use true or false.", c), ids),
+    };
+    if want_count && !eventual {
+        return error(400, "Request_UnsupportedQuery", &format!("$count=true is an advanced query. {}", ADVANCED_HINT), ids);
+    }
+    let filter: Option<Filter> = match o.filter.as_deref() {
+        None => None,
+        Some(f) => match parse_filter(f) {
+            Ok(p) => Some(p),
+            Err(e) => return query_error(e, ids),
+        },
+    };
+    if let Some(f) = &filter {
+        if f.advanced && (!eventual || !(want_count || count_only)) {
+            return error(
+                400,
+                "Request_UnsupportedQuery",
+                &format!(
+                    "Operator 'ne', 'not', 'endsWith' or a comparison with null is not supported because the required parameters might be missing. {}",
+                    ADVANCED_HINT
+                ),
+                ids,
+            );
+        }
+    }
+    let search: Option<Search> = match o.search.as_deref() {
+        None => None,
+        Some(s) => {
+            if !eventual {
+                return error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    &format!("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'. {}", ADVANCED_HINT),
+                    ids,
+                );
+            }
+            let s = s.trim();
+            match parse_search(s) {
+                Ok(p) => Some(p),
+                Err(e) => return query_error(e, ids),
+            }
+        }
+    };
+    let binding = fnv64(&[o.filter.as_deref().unwrap_or(""), o.search.as_deref().unwrap_or(""), req.version.segment()]);
+    let tenant = sim.tenant.read().unwrap();
+    let domain = tenant.domain.as_str();
+    let matches = |g: &StoredGroup| {
+        filter.as_ref().map_or(true, |f| eval(&f.expr, g, domain)) && search.as_ref().map_or(true, |s| search_matches(s, g, domain))
+    };
+    if count_only {
+        let n = tenant.groups.iter().filter(|g| matches(g)).count();
+        return ApiResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: RespBody::Text(n.to_string()),
+        };
+    }
+    let start = match o.skiptoken.as_deref() {
+        None => 0,
+        Some(t) => match decode_skiptoken(t) {
+            Some((after, bound)) if bound == binding => tenant.after(after),
+            _ => return error(400, "Request_BadRequest", "The $skiptoken is not valid for this query: use @odata.nextLink as given.", ids),
+        },
+    };
+    let mut page: Vec<Value> = Vec::with_capacity(top.min(tenant.groups.len()));
+    let mut last_id = None;
+    let mut more = false;
+    for g in tenant.groups[start.min(tenant.groups.len())..].iter() {
+        if !matches(g) {
+            continue;
+        }
+        if page.len() == top {
+            more = true;
+            break;
+        }
+        page.push(Value::Object(g.render(select.as_deref(), req.version, domain)));
+        last_id = Some(g.id);
+    }
+    let mut body = Map::new();
+    body.insert("@odata.context".into(), Value::String(context(sim, req.version, &select, false)));
+    if want_count && o.skiptoken.is_none() {
+        let n = tenant.groups.iter().filter(|g| matches(g)).count();
+        body.insert("@odata.count".into(), json!(n));
+    }
+    if more {
+        let token = encode_skiptoken(last_id.unwrap_or(0), binding);
+        let mut link = format!("{}/{}/groups?", sim.base_url, req.version.segment());
+        for (k, v) in &o.all {
+            link.push_str(k);
+            link.push('=');
+            link.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+            link.push('&');
+        }
+        link.push_str("$skiptoken=");
+        link.push_str(&token);
+        body.insert("@odata.nextLink".into(), Value::String(link));
+    }
+    body.insert("value".into(), Value::Array(page));
+    ApiResponse::json(200, Value::Object(body))
+}
+
+const SKIPTOKEN_MAGIC: &[u8; 4] = b"GSk1";
+
+fn encode_skiptoken(after: u128, binding: u64) -> String {
+    let mut b = Vec::with_capacity(28);
+    b.extend_from_slice(SKIPTOKEN_MAGIC);
+    let mixed = after ^ ((binding as u128) << 64 | binding as u128);
+    b.extend_from_slice(&mixed.to_be_bytes());
+    b.extend_from_slice(&binding.to_be_bytes());
+    format!("RFNwdAIA{}", b64url(&b))
+}
+
+fn decode_skiptoken(t: &str) -> Option<(u128, u64)> {
+    let b = b64url_decode(t.strip_prefix("RFNwdAIA")?)?;
+    if b.len() != 28 || &b[..4] != SKIPTOKEN_MAGIC {
+        return None;
+    }
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&b[4..20]);
+    let mut bind = [0u8; 8];
+    bind.copy_from_slice(&b[20..28]);
+    let binding = u64::from_be_bytes(bind);
+    let after = u128::from_be_bytes(id) ^ ((binding as u128) << 64 | binding as u128);
+    Some((after, binding))
+}
+
+fn not_found(id: &str, ids: &Ids) -> ApiResponse {
+    error(
+        404,
+        "Request_ResourceNotFound",
+        &format!("Resource '{}' does not exist or one of its queried reference-property objects are not present.", id),
+        ids,
+    )
+}
+
+fn parse_id(id: &str, ids: &Ids) -> Result<u128, ApiResponse> {
+    parse_guid(id).ok_or_else(|| error(400, "Request_BadRequest", &format!("Invalid object identifier '{}'.", id), ids))
+}
+
+fn get_one(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
+    let ids = req.ids;
+    let o = match parse_options(req.query, ids, &["$select"]) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let select = match parse_select(o.select.as_deref(), req.version, ids) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let key = match parse_id(id, ids) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    let tenant = sim.tenant.read().unwrap();
+    let g = match tenant.get(key) {
+        Some(g) => g,
+        None => return not_found(id, ids),
+    };
+    let mut obj = g.render(select.as_deref(), req.version, &tenant.domain);
+    obj.insert("@odata.context".into(), Value::String(context(sim, req.version, &select, true)));
+    ApiResponse::json(200, Value::Object(obj))
+}
+
+fn is_json_content_type(headers: &HashMap<String, String>) -> bool {
+    headers
+        .get("content-type")
+        .map_or(false, |ct| ct.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json"))
+}
+
+const BAD_PAYLOAD: &str =
+    "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.";
+
+fn refusal(status: u16, code: &str, message: &str, detail_code: &str, target: &str, ids: &Ids) -> ApiResponse {
+    let mut resp = error(status, code, message, ids);
+    if let RespBody::Json(body) = &mut resp.body {
+        if let Some(err) = body.get_mut("error").and_then(Value::as_object_mut) {
+            err.insert("details".into(), json!([{"code": detail_code, "target": target, "message": message}]));
+        }
+    }
+    resp
+}
+
+fn patch(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
+    let ids = req.ids;
+    if let Err(e) = parse_options(req.query, ids, &[]) {
+        return e;
+    }
+    let key = match parse_id(id, ids) {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
+    if !is_json_content_type(req.headers) {
+        return error(400, "Request_BadRequest", BAD_PAYLOAD, ids);
+    }
+    let body: Value = match req.body.map(serde_json::from_slice::<Value>) {
+        Some(Ok(v)) => v,
+        _ => return error(400, "Request_BadRequest", BAD_PAYLOAD, ids),
+    };
+    let obj = match body.as_object() {
+        Some(o) => o,
+        None => return error(400, "Request_BadRequest", "The request body must be a JSON object.", ids),
+    };
+    let mut new_name: Option<String> = None;
+    let mut new_description: Option<Option<String>> = None;
+    let mut wb: Option<&Value> = None;
+    for (k, v) in obj {
+        match (k.as_str(), v) {
+            ("writebackConfiguration", _) if req.version == ApiVersion::V1 => {
+                return error(
+                    400,
+                    "Request_BadRequest",
+                    "Property 'writebackConfiguration' does not exist on type 'microsoft.graph.group' in v1.0: use the beta endpoint.",
+                    ids,
+                )
+            }
+            ("writebackConfiguration", Value::Object(_)) => wb = Some(v),
+            ("writebackConfiguration", other) => {
+                return error(
+                    400,
+                    "Request_BadRequest",
+                    &format!("Invalid value for property 'writebackConfiguration': expected an object, found {}.", kind_of(other)),
+                    ids,
+                )
+            }
+            ("displayName", Value::String(s)) if !s.trim().is_empty() => new_name = Some(s.clone()),
+            ("description", Value::String(s)) => new_description = Some(Some(s.clone())),
+            ("description", Value::Null) => new_description = Some(None),
+            ("displayName", _) | ("description", _) => {
+                return error(400, "Request_BadRequest", &format!("Invalid value for property '{}'.", k), ids)
+            }
+            ("@odata.type", _) => {}
+            (other, _) => {
+                let msg = if canonical_prop(other, req.version).is_some() {
+                    format!("graph-sim does not update property '{}': only writebackConfiguration, displayName and description.", other)
+                } else {
+                    format!("Invalid property '{}': it does not exist on type 'microsoft.graph.group'.", other)
+                };
+                return error(400, "Request_BadRequest", &msg, ids);
+            }
+        }
+    }
+    let mut tenant = sim.tenant.write().unwrap();
+    let g = match tenant.get_mut(key) {
+        Some(g) => g,
+        None => return not_found(id, ids),
+    };
+    let mut new_type: Option<String> = None;
+    if let Some(wb) = wb {
+        let inner = wb.as_object().expect("checked above");
+        let text = json!({ "writebackConfiguration": wb }).to_string();
+        let request = match ChangeRequest::from_json_str(&text) {
+            Ok(r) => r,
+            Err(e) => return error(400, "Request_BadRequest", &format!("Invalid writebackConfiguration: {}", e), ids),
+        };
+        let names_something = request.is_enabled.is_some() || request.on_premises_group_type.is_some() || request.is_enabled_null;
+        if names_something {
+            let domain_group = g.to_domain();
+            match domain_group.validate(&request) {
+                Decision::Refused(r) => {
+                    let target = if matches!(
+                        r.code,
+                        group_writeback::domain::RefusalCode::IsEnabledNull
+                    ) {
+                        "writebackConfiguration.isEnabled"
+                    } else if matches!(
+                        r.code,
+                        group_writeback::domain::RefusalCode::TypeNotAllowedForKind
+                            | group_writeback::domain::RefusalCode::UnknownType
+                            | group_writeback::domain::RefusalCode::TypeCannotBeReset
+                    ) {
+                        "writebackConfiguration.onPremisesGroupType"
+                    } else {
+                        "writebackConfiguration"
+                    };
+                    return refusal(400, "Request_BadRequest", &r.message, r.code.name(), target, ids);
+                }
+                Decision::Send { .. } | Decision::NoChange => {}
+            }
+            if let Some(Value::String(s)) = inner.get("onPremisesGroupType") {
+                new_type = Some(s.clone());
+            }
+            if let Some(b) = request.is_enabled {
+                g.wb_enabled = Some(b);
+            }
+            if let Some(t) = new_type.take() {
+                g.wb_type = Some(Cow::Owned(t));
+            }
+        }
+    }
+    if let Some(n) = new_name {
+        g.display_name = n.into_boxed_str();
+    }
+    if let Some(d) = new_description {
+        g.description = d.map(Cow::Owned);
+    }
+    drop(tenant);
+    sim.stats.lock().unwrap().writes += 1;
+    ApiResponse::no_content()
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+// ------------------------------------------------------------ $batch
+
+pub const MAX_BATCH: usize = 20;
+
+struct SubRequest {
+    id: String,
+    method: String,
+    url: String,
+    headers: HashMap<String, String>,
+    /// Header names as sent, for echoing nothing but checking presence.
+    body: Option<Value>,
+    depends_on: Vec<String>,
+}
+
+fn batch(sim: &Sim, req: &ApiRequest) -> ApiResponse {
+    let ids = req.ids;
+    let bad = |msg: &str| error(400, "BadRequest", msg, ids);
+    if !is_json_content_type(req.headers) {
+        return bad("Invalid batch payload format: Content-Type must be application/json.");
+    }
+    let payload: Value = match req.body.map(serde_json::from_slice::<Value>) {
+        Some(Ok(v)) => v,
+        _ => return bad("Invalid batch payload format."),
+    };
+    let list = match payload.get("requests").and_then(Value::as_array) {
+        Some(l) => l,
+        None => return bad("Invalid batch payload format: 'requests' must be an array."),
+    };
+    if list.len() > MAX_BATCH {
+        return bad(&format!("The number of requests in the batch ({}) exceeds the limit of {}.", list.len(), MAX_BATCH));
+    }
+    let mut subs: Vec<SubRequest> = Vec::with_capacity(list.len());
+    for (i, r) in list.iter().enumerate() {
+        let field = |k: &str| r.get(k).and_then(Value::as_str).map(String::from);
+        let id = match field("id") {
+            Some(id) if !id.is_empty() => id,
+            _ => return bad(&format!("Invalid batch payload format: request {} has no string 'id'.", i + 1)),
+        };
+        let method = match field("method") {
+            Some(m) => m.to_ascii_uppercase(),
+            None => return bad(&format!("Invalid batch payload format: request '{}' has no 'method'.", id)),
+        };
+        let url = match field("url") {
+            Some(u) => u,
+            None => return bad(&format!("Invalid batch payload format: request '{}' has no 'url'.", id)),
+        };
+        let mut headers = HashMap::new();
+        match r.get("headers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(h)) => {
+                for (k, v) in h {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    headers.insert(k.to_ascii_lowercase(), v);
+                }
+            }
+            Some(_) => return bad(&format!("Invalid batch payload format: 'headers' of request '{}' must be an object.", id)),
+        }
+        let depends_on = match r.get("dependsOn") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => {
+                let mut d = Vec::new();
+                for x in a {
+                    match x.as_str() {
+                        Some(s) => d.push(s.to_string()),
+                        None => return bad(&format!("Invalid batch payload format: 'dependsOn' of request '{}' must list ids.", id)),
+                    }
+                }
+                d
+            }
+            Some(_) => return bad(&format!("Invalid batch payload format: 'dependsOn' of request '{}' must be an array.", id)),
+        };
+        if subs.iter().any(|s| s.id.eq_ignore_ascii_case(&id)) {
+            return bad(&format!("Request Id '{}' must be unique: the batch has it more than once.", id));
+        }
+        let body = match r.get("body") {
+            None | Some(Value::Null) => None,
+            Some(b) => Some(b.clone()),
+        };
+        subs.push(SubRequest { id, method, url, headers, body, depends_on });
+    }
+    for s in &subs {
+        for d in &s.depends_on {
+            if !subs.iter().any(|o| o.id.eq_ignore_ascii_case(d)) {
+                return bad(&format!("Request '{}' depends on '{}', which is not in the batch.", s.id, d));
+            }
+        }
+    }
+    // Dependency order (stable), refusing cycles.
+    let mut order: Vec<usize> = Vec::with_capacity(subs.len());
+    let mut placed = vec![false; subs.len()];
+    while order.len() < subs.len() {
+        let before = order.len();
+        for i in 0..subs.len() {
+            if placed[i] {
+                continue;
+            }
+            let ready = subs[i].depends_on.iter().all(|d| {
+                subs.iter().position(|o| o.id.eq_ignore_ascii_case(d)).map_or(false, |j| placed[j])
+            });
+            if ready {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            return bad("The dependsOn references of the batch form a cycle.");
+        }
+    }
+    let mut results: Vec<Option<(u16, Value)>> = vec![None; subs.len()];
+    for &i in &order {
+        let s = &subs[i];
+        let failed_dep = s.depends_on.iter().any(|d| {
+            let j = subs.iter().position(|o| o.id.eq_ignore_ascii_case(d)).unwrap();
+            results[j].as_ref().map_or(true, |(st, _)| !(200..300).contains(st))
+        });
+        let resp = if failed_dep {
+            error(424, "FailedDependency", "The request failed because a request it depends on failed.", ids)
+        } else {
+            run_sub(sim, req, s)
+        };
+        sim.stats.lock().unwrap().record_sub(resp.status);
+        results[i] = Some((resp.status, sub_response_json(&s.id, resp)));
+    }
+    let mut responses: Vec<Value> = results.into_iter().map(|r| r.unwrap().1).collect();
+    if sim.cfg.shuffle_batch && responses.len() > 1 {
+        let mut rng = SeededRng::new(sim.cfg.faults.seed ^ req.seq.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        for i in (1..responses.len()).rev() {
+            let j = rng.below(i as u64 + 1) as usize;
+            responses.swap(i, j);
+        }
+    }
+    ApiResponse::json(200, json!({ "responses": responses }))
+}
+
+fn sub_response_json(id: &str, resp: ApiResponse) -> Value {
+    let mut headers = Map::new();
+    headers.insert("Cache-Control".into(), Value::String("no-cache".into()));
+    for (k, v) in resp.headers {
+        headers.insert(k, Value::String(v));
+    }
+    let mut obj = Map::new();
+    obj.insert("id".into(), Value::String(id.to_string()));
+    obj.insert("status".into(), json!(resp.status));
+    obj.insert("headers".into(), Value::Object(headers));
+    match resp.body {
+        RespBody::None => {}
+        RespBody::Json(v) => {
+            obj.insert("body".into(), v);
+        }
+        RespBody::Text(t) => {
+            obj.insert("body".into(), Value::String(t));
+        }
+    }
+    Value::Object(obj)
+}
+
+fn run_sub(sim: &Sim, outer: &ApiRequest, s: &SubRequest) -> ApiResponse {
+    let ids = outer.ids;
+    let lower = s.url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return error(400, "BadRequest", &format!("Invalid request URI '{}': a batch request URL is relative, as in /groups/{{id}}.", s.url), ids);
+    }
+    let (path, query) = match s.url.split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (s.url.as_str(), ""),
+    };
+    let path = format!("/{}", path.trim_start_matches('/'));
+    let body_bytes: Option<Vec<u8>> = match &s.body {
+        None => None,
+        Some(b) => {
+            if !s.headers.contains_key("content-type") {
+                return error(400, "BadRequest", "Content-Type header must be specified for a request with a body.", ids);
+            }
+            if is_json_content_type(&s.headers) {
+                Some(serde_json::to_vec(b).unwrap_or_default())
+            } else {
+                match b {
+                    Value::String(text) => Some(
+                        base64::decode(text).or_else(|_| b64url_decode(text).ok_or(())).unwrap_or_else(|_| text.clone().into_bytes()),
+                    ),
+                    other => Some(serde_json::to_vec(other).unwrap_or_default()),
+                }
+            }
+        }
+    };
+    let sub = ApiRequest {
+        method: &s.method,
+        version: outer.version,
+        path: &path,
+        query,
+        headers: &s.headers,
+        body: body_bytes.as_deref(),
+        principal: outer.principal,
+        ids,
+        in_batch: true,
+        seq: outer.seq,
+    };
+    handle(sim, &sub)
+}
+
+/// The raw stored state of a group, for `/_sim/groups/{id}`.
+pub fn raw_group(sim: &Sim, id: &str) -> Option<Value> {
+    let key = parse_guid(id)?;
+    let tenant = sim.tenant.read().unwrap();
+    let g = tenant.get(key)?;
+    let mut v = g.to_file_json(&tenant.domain);
+    if let Some(obj) = v.as_object_mut() {
+        let d = g.to_domain();
+        let eff = d.effective();
+        obj.insert(
+            "_sim".into(),
+            json!({
+                "kind": d.kind().name(),
+                "effectiveWrittenBack": eff.written_back,
+                "effectiveType": eff.written_back_as.map(|t| t.as_graph_str().to_string()),
+                "id": fmt_guid(g.id),
+            }),
+        );
+    }
+    Some(v)
+}
