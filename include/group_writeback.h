@@ -42,6 +42,11 @@
 #define GWB_ABI_VERSION 1
 
 /**
+ * At most 20 requests in one `$batch`.
+ */
+#define BATCH_LIMIT 20
+
+/**
  * Where the answer is uncertain or the state unusual. Flags in a `u32`.
  */
 enum gwb_caveat
@@ -339,10 +344,62 @@ enum gwb_status
    * The library panicked; the call had no effect. Please report it.
    */
   GWB_STATUS_PANIC = 5,
+  /**
+   * Graph answered 404: the group does not exist (`Request_ResourceNotFound`).
+   */
+  GWB_STATUS_NOT_FOUND = 6,
+  /**
+   * Sign-in failed, or Graph answered 401 after one token refresh.
+   */
+  GWB_STATUS_AUTH = 7,
+  /**
+   * Graph answered 403: the app lacks the permission (`Authorization_RequestDenied`).
+   */
+  GWB_STATUS_FORBIDDEN = 8,
+  /**
+   * Still throttled (429) after the allowed retries.
+   */
+  GWB_STATUS_THROTTLED = 9,
+  /**
+   * Any other error answer from Graph (see the error's Graph code).
+   */
+  GWB_STATUS_GRAPH = 10,
+  /**
+   * A transport failure (connect, reset, timeout) after the allowed retries.
+   */
+  GWB_STATUS_NETWORK = 11,
+  /**
+   * The operation was cancelled.
+   */
+  GWB_STATUS_CANCELLED = 12,
+  /**
+   * A URL was refused: not https (except loopback), or a nextLink or
+   * redirect pointing away from the configured Graph host.
+   */
+  GWB_STATUS_UNTRUSTED_URL = 13,
+  /**
+   * The rules refused the change (see the error's message).
+   */
+  GWB_STATUS_REFUSED = 14,
+  /**
+   * The device code sign-in is not finished yet: wait again.
+   */
+  GWB_STATUS_PENDING = 15,
+  /**
+   * Graph's answer could not be understood (e.g. truncated JSON).
+   */
+  GWB_STATUS_INVALID_RESPONSE = 16,
 };
 #ifndef __cplusplus
 typedef uint32_t gwb_status;
 #endif // __cplusplus
+
+/**
+ * A bulk change in progress. Created by `gwb_client_bulk_set`, freed by
+ * `gwb_bulk_free` (which cancels what was not sent yet). Pull results with
+ * `gwb_bulk_poll`.
+ */
+typedef struct gwb_bulk gwb_bulk;
 
 /**
  * The result of validating a requested change. Created by
@@ -350,6 +407,19 @@ typedef uint32_t gwb_status;
  * `gwb_change_free`.
  */
 typedef struct gwb_change gwb_change;
+
+/**
+ * A Graph client: its sign-in, its own threads and its pacing. Created by
+ * `gwb_client_new`, freed by `gwb_client_free`. Every function on it may be
+ * called from several threads at once; each blocks the calling thread.
+ */
+typedef struct gwb_client gwb_client;
+
+/**
+ * A listing in progress. Created by `gwb_client_list_groups`, freed by
+ * `gwb_cursor_free` (which stops it). Pull pages with `gwb_cursor_next`.
+ */
+typedef struct gwb_cursor gwb_cursor;
 
 /**
  * Error detail: a status, a message for a person, and, when the error came
@@ -396,6 +466,43 @@ typedef struct {
    */
   uint32_t caveats;
 } gwb_effective;
+
+/**
+ * Counters of work done, readable at any time from any thread.
+ */
+typedef struct {
+  /**
+   * Groups requested (bulk changes).
+   */
+  uint64_t total;
+  /**
+   * HTTP requests sent (each `$batch` counts once).
+   */
+  uint64_t requests;
+  uint64_t pages_read;
+  uint64_t groups_read;
+  uint64_t written;
+  uint64_t no_change;
+  uint64_t refused;
+  uint64_t failed;
+  uint64_t cancelled;
+  /**
+   * Requests or sub-requests tried again.
+   */
+  uint64_t retries;
+  /**
+   * 429 answers received (including inside `$batch`).
+   */
+  uint64_t throttled;
+  /**
+   * Time spent waiting on `Retry-After` of 429 answers, in milliseconds.
+   */
+  uint64_t throttle_wait_ms;
+  /**
+   * Time spent pacing writes under the quota, in milliseconds.
+   */
+  uint64_t pacing_wait_ms;
+} gwb_progress;
 
 #ifdef __cplusplus
 extern "C" {
@@ -786,6 +893,316 @@ const char *gwb_caveat_message(uint32_t caveat);
  * for a number that is not a refusal code. Static.
  */
 const char *gwb_refusal_name(uint32_t refusal);
+
+/**
+ * Creates a client.
+ *
+ * `options_json` (NULL for defaults) is an object with, all optional:
+ * `cloud` ("Global", "USGov", "USGovDoD", "China"), `endpoint` (a Graph
+ * base URL such as the simulated tenant's; https, or http on loopback
+ * only), `authority` (sign-in base URL), `auth` ("accessToken",
+ * "clientSecret", "certificate", "deviceCode", "environment"), `tenantId`,
+ * `clientId`, `certificatePem`, `certificatePath`, `timeoutSeconds` (100),
+ * `maxRetries` (8), `maxRetryWaitSeconds` (300), `writesPerSecond` (20:
+ * 3,000 per 150 s), `writeBurst` (20), `batchConcurrency` (4),
+ * `backoffBaseSeconds` (0.5).
+ *
+ * `secret` (NULL when the method needs none) is the access token, the
+ * client secret, or the certificate's private key PEM. It is copied; the
+ * library never prints it and wipes its copy when the client is freed.
+ *
+ * Nothing is sent until the first call that needs Graph (or
+ * `gwb_client_sign_in`). Errors: `GWB_STATUS_INVALID_JSON`,
+ * `GWB_STATUS_INVALID_ARGUMENT` (a missing id, an unknown cloud or
+ * method, an unreadable key), `GWB_STATUS_UNTRUSTED_URL` (http to a
+ * non-loopback host).
+ *
+ * # Safety
+ * `options_json`, `secret` are NULL or NUL-terminated; `client_out`,
+ * `error_out` are NULL or writable.
+ */
+gwb_status gwb_client_new(const char *options_json,
+                          const char *secret,
+                          gwb_client **client_out,
+                          gwb_error **error_out);
+
+/**
+ * Frees a client, stopping its threads. Free its cursors and bulk changes
+ * first or after: each keeps what it needs alive. NULL is allowed.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client` not freed before, and no other
+ * thread is using it.
+ */
+void gwb_client_free(gwb_client *client);
+
+/**
+ * What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
+ * `authority`, `auth`, `tenantId`, `clientId` (never a secret). On success
+ * `*json_out` is a new string, freed with `gwb_string_free`.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `json_out`, `error_out` are NULL
+ * or writable.
+ */
+gwb_status gwb_client_context_json(const gwb_client *client,
+                                   char **json_out,
+                                   gwb_error **error_out);
+
+/**
+ * Signs in now (acquires a token), so a wrong credential shows at once.
+ * For the device code method, use `gwb_client_device_code_begin` and
+ * `gwb_client_device_code_wait` instead.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `error_out` is NULL or writable.
+ */
+gwb_status gwb_client_sign_in(const gwb_client *client,
+                              gwb_error **error_out);
+
+/**
+ * Starts the device code sign-in. On success `*prompt_json_out` is a new
+ * string `{"message", "userCode", "verificationUri", "expiresIn",
+ * "interval"}`: show `message` to the user, then call
+ * `gwb_client_device_code_wait`.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `prompt_json_out`, `error_out`
+ * are NULL or writable.
+ */
+gwb_status gwb_client_device_code_begin(const gwb_client *client,
+                                        char **prompt_json_out,
+                                        gwb_error **error_out);
+
+/**
+ * Waits up to `timeout_ms` for the user to finish the device code sign-in:
+ * `GWB_STATUS_OK` when signed in, `GWB_STATUS_PENDING` when not yet (call
+ * again; keep the wait short to stay responsive to cancellation),
+ * `GWB_STATUS_AUTH` when the code expired or was declined.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `error_out` is NULL or writable.
+ */
+gwb_status gwb_client_device_code_wait(const gwb_client *client,
+                                       uint32_t timeout_ms,
+                                       gwb_error **error_out);
+
+/**
+ * Cancels every operation in progress on the client, from any thread
+ * (what a Ctrl+C handler calls): blocked calls return
+ * `GWB_STATUS_CANCELLED`, bulk changes stop dispatching. Operations
+ * started afterwards run normally. NULL is ignored.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`.
+ */
+void gwb_client_cancel(const gwb_client *client);
+
+/**
+ * The client's counters since it was created.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `progress_out` is NULL or
+ * writable.
+ */
+gwb_status gwb_client_progress(const gwb_client *client,
+                               gwb_progress *progress_out,
+                               gwb_error **error_out);
+
+/**
+ * Reads one group (`GET /beta/groups/{id}`). `options_json` (NULL for
+ * none): `{"property": [extra properties to select], "raw": false}`. On
+ * success `*json_out` is a new string: the group explained as by
+ * `gwb_group_explain_json` (or Graph's body when `raw`).
+ *
+ * Errors: `GWB_STATUS_NOT_FOUND` (`Request_ResourceNotFound`), `AUTH`,
+ * `FORBIDDEN`, `THROTTLED`, `GRAPH`, `NETWORK`, `CANCELLED`; the error
+ * carries Graph's code and request id.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `group_id`, `options_json` are
+ * NULL or NUL-terminated; `json_out`, `error_out` are NULL or writable.
+ */
+gwb_status gwb_client_get_group(const gwb_client *client,
+                                const char *group_id,
+                                const char *options_json,
+                                char **json_out,
+                                gwb_error **error_out);
+
+/**
+ * Sets one group's writeback state (a `gwb_writeback_state` other than
+ * UNSET): reads the group, validates the change with the rules, and sends
+ * the PATCH only when something changes. On success `*result_json_out` is
+ * a new string `{"id", "displayName", "result": "written"|"noChange",
+ * "body", "after"}`.
+ *
+ * Errors: `GWB_STATUS_REFUSED` when the rules refuse it (the error's Graph
+ * code slot holds the refusal code, e.g. "syncedFromOnPremises"); the
+ * errors of `gwb_client_get_group`; `GWB_STATUS_INVALID_ARGUMENT` for a
+ * bad state number.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `group_id` is NULL or
+ * NUL-terminated; `result_json_out`, `error_out` are NULL or writable.
+ */
+gwb_status gwb_client_set_state(const gwb_client *client,
+                                const char *group_id,
+                                uint32_t state,
+                                char **result_json_out,
+                                gwb_error **error_out);
+
+/**
+ * Like `gwb_client_set_state`, with the change given as Graph properties
+ * (`{"isEnabled": ..., "onPremisesGroupType": ...}`, bare or as a PATCH
+ * body), as `gwb_validate_request` reads them.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `group_id`, `request_json` are
+ * NULL or NUL-terminated; `result_json_out`, `error_out` are NULL or
+ * writable.
+ */
+gwb_status gwb_client_set_request(const gwb_client *client,
+                                  const char *group_id,
+                                  const char *request_json,
+                                  char **result_json_out,
+                                  gwb_error **error_out);
+
+/**
+ * Starts listing groups (`GET /beta/groups`, `$top=999`, the rules'
+ * `$select`, `@odata.nextLink` followed to the end). The next page is
+ * fetched while the caller works on the current one; at most two pages
+ * are held, whatever the tenant's size.
+ *
+ * `options_json` (NULL for all groups): `filter` ($filter), `search`
+ * ($search), `count` ($count), `consistencyLevel` (the header; "eventual"
+ * is added for `search`/`count` when not given), `pageSize` (1–999),
+ * `maxItems`, `property` (extra properties to select), `writtenBack`
+ * (true/false: keep only groups that are / are not effectively written
+ * back), `writebackEnabled` (true/false: the portal's column), `raw`
+ * (Graph's objects without the explanation).
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `options_json` is NULL or
+ * NUL-terminated; `cursor_out`, `error_out` are NULL or writable.
+ */
+gwb_status gwb_client_list_groups(const gwb_client *client,
+                                  const char *options_json,
+                                  gwb_cursor **cursor_out,
+                                  gwb_error **error_out);
+
+/**
+ * The next page: on success `*page_json_out` is a new string `{"groups":
+ * [...], "count": n|null, "page": n}` (`count` is `@odata.count` when
+ * asked), or NULL when the listing is complete. Blocks until the page is
+ * there. On an error the listing is over and the message says after how
+ * many pages and groups it stopped.
+ *
+ * # Safety
+ * `cursor` is NULL or a live `gwb_cursor`; `page_json_out`, `error_out`
+ * are NULL or writable.
+ */
+gwb_status gwb_cursor_next(const gwb_cursor *cursor,
+                           char **page_json_out,
+                           gwb_error **error_out);
+
+/**
+ * Stops the listing from any thread; a blocked `gwb_cursor_next` returns
+ * `GWB_STATUS_CANCELLED`. NULL is ignored.
+ *
+ * # Safety
+ * `cursor` is NULL or a live `gwb_cursor`.
+ */
+void gwb_cursor_cancel(const gwb_cursor *cursor);
+
+/**
+ * The listing's counters (pages and groups read, retries, throttling).
+ *
+ * # Safety
+ * `cursor` is NULL or a live `gwb_cursor`; `progress_out` is NULL or
+ * writable.
+ */
+gwb_status gwb_cursor_progress(const gwb_cursor *cursor,
+                               gwb_progress *progress_out,
+                               gwb_error **error_out);
+
+/**
+ * Stops and frees a listing. NULL is allowed.
+ *
+ * # Safety
+ * `cursor` is NULL or a live `gwb_cursor` not freed before, and no other
+ * thread is using it.
+ */
+void gwb_cursor_free(gwb_cursor *cursor);
+
+/**
+ * Starts a bulk change in the background. `changes_json` is an array of
+ * `{"id": "...", "state": "Security"}` or `{"id", "isEnabled",
+ * "onPremisesGroupType"}`, each optionally with `"group"`: the group's
+ * current Graph JSON (then it is not read again). Groups are read and
+ * written through `$batch` (20 a batch, several in flight), writes paced
+ * to the quota, sub-requests retried on their own `Retry-After`.
+ *
+ * Every change ends with exactly one result, pulled with `gwb_bulk_poll`:
+ * `{"index", "id", "displayName", "result": "written"|"noChange"|
+ * "refused"|"failed"|"cancelled", "body", "refusal": {"code","message"},
+ * "error": {"status","code","message","requestId"}, "attempts"}`.
+ *
+ * Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
+ * is not a JSON array. A bad element gives that element a `failed` result.
+ *
+ * # Safety
+ * `client` is NULL or a live `gwb_client`; `changes_json` is NULL or
+ * NUL-terminated; `bulk_out`, `error_out` are NULL or writable.
+ */
+gwb_status gwb_client_bulk_set(const gwb_client *client,
+                               const char *changes_json,
+                               gwb_bulk **bulk_out,
+                               gwb_error **error_out);
+
+/**
+ * Waits up to `timeout_ms` for results. On success `*results_json_out` is
+ * a new string: a JSON array of the results not returned before (maybe
+ * empty), and `*done_out` is true once every result has been returned.
+ *
+ * # Safety
+ * `bulk` is NULL or a live `gwb_bulk`; `results_json_out`, `done_out`,
+ * `error_out` are NULL or writable.
+ */
+gwb_status gwb_bulk_poll(const gwb_bulk *bulk,
+                         uint32_t timeout_ms,
+                         char **results_json_out,
+                         bool *done_out,
+                         gwb_error **error_out);
+
+/**
+ * Stops the bulk change from any thread: batches already sent finish (so
+ * their results are known), groups not yet sent end as `cancelled`. NULL
+ * is ignored.
+ *
+ * # Safety
+ * `bulk` is NULL or a live `gwb_bulk`.
+ */
+void gwb_bulk_cancel(const gwb_bulk *bulk);
+
+/**
+ * The bulk change's counters (`total`, `written`, `no_change`, `refused`,
+ * `failed`, `cancelled`, retries, throttling, pacing).
+ *
+ * # Safety
+ * `bulk` is NULL or a live `gwb_bulk`; `progress_out` is NULL or writable.
+ */
+gwb_status gwb_bulk_progress(const gwb_bulk *bulk,
+                             gwb_progress *progress_out,
+                             gwb_error **error_out);
+
+/**
+ * Frees a bulk change, cancelling what was not sent. NULL is allowed.
+ *
+ * # Safety
+ * `bulk` is NULL or a live `gwb_bulk` not freed before, and no other
+ * thread is using it.
+ */
+void gwb_bulk_free(gwb_bulk *bulk);
 
 #ifdef __cplusplus
 } // extern "C"

@@ -8,6 +8,10 @@ pub mod ffi;
 pub mod report;
 pub mod secret;
 pub mod auth;
+pub mod retry;
+pub mod graph;
+pub mod listing;
+pub mod bulk;
 
 /// The library's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

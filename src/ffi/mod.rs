@@ -17,6 +17,9 @@
 //!   false or the "unset" value for functions without a status).
 #![allow(non_camel_case_types)]
 
+mod client;
+pub use client::*;
+
 use crate::domain::{
     Caveat, ChangeRequest, Decision, Effective, Group, GroupKind, OnPremisesTypeCode, Outcome,
     Reason, RefusalCode, TriState, WritebackState,
@@ -51,6 +54,29 @@ pub enum gwb_status {
     InvalidArgument = 4,
     /// The library panicked; the call had no effect. Please report it.
     Panic = 5,
+    /// Graph answered 404: the group does not exist (`Request_ResourceNotFound`).
+    NotFound = 6,
+    /// Sign-in failed, or Graph answered 401 after one token refresh.
+    Auth = 7,
+    /// Graph answered 403: the app lacks the permission (`Authorization_RequestDenied`).
+    Forbidden = 8,
+    /// Still throttled (429) after the allowed retries.
+    Throttled = 9,
+    /// Any other error answer from Graph (see the error's Graph code).
+    Graph = 10,
+    /// A transport failure (connect, reset, timeout) after the allowed retries.
+    Network = 11,
+    /// The operation was cancelled.
+    Cancelled = 12,
+    /// A URL was refused: not https (except loopback), or a nextLink or
+    /// redirect pointing away from the configured Graph host.
+    UntrustedUrl = 13,
+    /// The rules refused the change (see the error's message).
+    Refused = 14,
+    /// The device code sign-in is not finished yet: wait again.
+    Pending = 15,
+    /// Graph's answer could not be understood (e.g. truncated JSON).
+    InvalidResponse = 16,
 }
 
 impl gwb_status {
@@ -62,6 +88,17 @@ impl gwb_status {
             gwb_status::InvalidJson => "invalidJson",
             gwb_status::InvalidArgument => "invalidArgument",
             gwb_status::Panic => "panic",
+            gwb_status::NotFound => "notFound",
+            gwb_status::Auth => "auth",
+            gwb_status::Forbidden => "forbidden",
+            gwb_status::Throttled => "throttled",
+            gwb_status::Graph => "graph",
+            gwb_status::Network => "network",
+            gwb_status::Cancelled => "cancelled",
+            gwb_status::UntrustedUrl => "untrustedUrl",
+            gwb_status::Refused => "refused",
+            gwb_status::Pending => "pending",
+            gwb_status::InvalidResponse => "invalidResponse",
         }
     }
     fn from_u32(n: u32) -> Option<Self> {
@@ -72,6 +109,17 @@ impl gwb_status {
             gwb_status::InvalidJson,
             gwb_status::InvalidArgument,
             gwb_status::Panic,
+            gwb_status::NotFound,
+            gwb_status::Auth,
+            gwb_status::Forbidden,
+            gwb_status::Throttled,
+            gwb_status::Graph,
+            gwb_status::Network,
+            gwb_status::Cancelled,
+            gwb_status::UntrustedUrl,
+            gwb_status::Refused,
+            gwb_status::Pending,
+            gwb_status::InvalidResponse,
         ]
         .into_iter()
         .find(|s| *s as u32 == n)
@@ -131,18 +179,20 @@ pub struct gwb_effective {
 
 // ------------------------------------------------------------------ plumbing
 
-struct FfiError {
+pub(crate) struct FfiError {
     status: gwb_status,
     message: String,
+    graph_code: Option<String>,
+    request_id: Option<String>,
 }
 
 impl FfiError {
-    fn new(status: gwb_status, message: impl Into<String>) -> Self {
-        FfiError { status, message: message.into() }
+    pub(crate) fn new(status: gwb_status, message: impl Into<String>) -> Self {
+        FfiError { status, message: message.into(), graph_code: None, request_id: None }
     }
 }
 
-fn to_cstring(s: &str) -> CString {
+pub(crate) fn to_cstring(s: &str) -> CString {
     // Interior NULs cannot cross as C strings; they are shown as U+FFFD.
     CString::new(s.replace('\0', "\u{FFFD}")).expect("NULs were replaced")
 }
@@ -159,7 +209,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Runs a fallible entry point: a caught panic becomes `Panic`, an error
 /// becomes its status and, when `error_out` is not NULL, an error object.
-fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(), FfiError>) -> gwb_status {
+pub(crate) fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(), FfiError>) -> gwb_status {
     let result = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(payload) => Err(FfiError::new(
@@ -174,8 +224,8 @@ fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(), FfiError
                 let err = Box::new(gwb_error {
                     status: e.status,
                     message: to_cstring(&e.message),
-                    graph_code: None,
-                    request_id: None,
+                    graph_code: e.graph_code.as_deref().map(to_cstring),
+                    request_id: e.request_id.as_deref().map(to_cstring),
                 });
                 // SAFETY: the caller passes a writable `gwb_error **` or NULL.
                 unsafe { *error_out = Box::into_raw(err) };
@@ -186,11 +236,11 @@ fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(), FfiError
 }
 
 /// Runs an infallible accessor: a caught panic gives `fallback`.
-fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
-fn null_param(name: &str) -> FfiError {
+pub(crate) fn null_param(name: &str) -> FfiError {
     FfiError::new(gwb_status::NullParameter, format!("'{}' must not be NULL", name))
 }
 
@@ -198,7 +248,7 @@ fn null_param(name: &str) -> FfiError {
 ///
 /// SAFETY: `p` is NULL or points to a NUL-terminated string that stays valid
 /// for `'a`.
-unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> Result<&'a str, FfiError> {
+pub(crate) unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> Result<&'a str, FfiError> {
     if p.is_null() {
         return Err(null_param(name));
     }
@@ -213,30 +263,30 @@ unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> Result<&'a str, FfiError>
 }
 
 /// SAFETY: `p` is NULL or a live handle created by this library.
-unsafe fn arg_ref<'a, T>(p: *const T, name: &str) -> Result<&'a T, FfiError> {
+pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, name: &str) -> Result<&'a T, FfiError> {
     // SAFETY: per the contract, a non-NULL pointer is a live handle.
     unsafe { p.as_ref() }.ok_or_else(|| null_param(name))
 }
 
 /// SAFETY: `out` is NULL or writable.
-unsafe fn write_out<T>(out: *mut T, value: T) {
+pub(crate) unsafe fn write_out<T>(out: *mut T, value: T) {
     // SAFETY: checked non-NULL by the caller of this helper.
     unsafe { out.write(value) };
 }
 
-fn borrowed(s: &Option<CString>) -> *const c_char {
+pub(crate) fn borrowed(s: &Option<CString>) -> *const c_char {
     s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
 }
 
 /// A static, NUL-terminated copy of a `'static` string, made once.
-fn static_cstr(s: &'static str) -> *const c_char {
+pub(crate) fn static_cstr(s: &'static str) -> *const c_char {
     static TABLE: OnceLock<Mutex<HashMap<&'static str, &'static CStr>>> = OnceLock::new();
     let table = TABLE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut map = table.lock().unwrap_or_else(|p| p.into_inner());
     map.entry(s).or_insert_with(|| Box::leak(to_cstring(s).into_boxed_c_str())).as_ptr()
 }
 
-fn owned_string_out(out: *mut *mut c_char, s: &str) -> Result<(), FfiError> {
+pub(crate) fn owned_string_out(out: *mut *mut c_char, s: &str) -> Result<(), FfiError> {
     if out.is_null() {
         return Err(null_param("json_out"));
     }

@@ -1,0 +1,819 @@
+//! The Microsoft Graph client: one tokio runtime per client, every call
+//! paced, retried and cancellable, the bearer token sent only to the
+//! configured Graph host.
+
+use crate::auth::{AuthError, AuthSettings, Cloud, Credential, DeviceCodePrompt, TokenProvider};
+use crate::domain::{ChangeRequest, Decision, Group, Refusal, WritebackState};
+use crate::retry::{backoff, is_retryable_status, parse_retry_after, sleep_or_cancel, Pacer};
+use crate::secret::{redact, Secret};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// The properties the rules need; always selected.
+pub const REQUIRED_SELECT: [&str; 8] = [
+    "id",
+    "displayName",
+    "groupTypes",
+    "securityEnabled",
+    "mailEnabled",
+    "onPremisesSyncEnabled",
+    "membershipRule",
+    "writebackConfiguration",
+];
+
+/// Everything that can go wrong talking to Graph. Messages never contain a
+/// token or secret.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GraphError {
+    #[error("{0}")]
+    InvalidArgument(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("{message}")]
+    Graph { status: u16, code: String, message: String, request_id: Option<String> },
+    #[error("sign-in failed: {0}")]
+    Auth(String),
+    #[error("{0}")]
+    UntrustedUrl(String),
+    #[error("cancelled")]
+    Cancelled,
+    #[error("unexpected answer from Graph: {0}")]
+    InvalidResponse(String),
+    #[error("{}", .0.message)]
+    Refused(Refusal),
+    #[error("sign-in is still pending: the user has not finished the device code sign-in")]
+    Pending,
+}
+
+impl GraphError {
+    pub fn graph_code(&self) -> Option<&str> {
+        match self {
+            GraphError::Graph { code, .. } if !code.is_empty() => Some(code),
+            _ => None,
+        }
+    }
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            GraphError::Graph { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            GraphError::Graph { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    /// A JSON object for per-group results.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "status": self.http_status(),
+            "code": self.graph_code().map(str::to_string).unwrap_or_else(|| self.kind().to_string()),
+            "message": self.to_string(),
+            "requestId": self.request_id(),
+        })
+    }
+    /// A short machine-readable kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            GraphError::InvalidArgument(_) => "InvalidArgument",
+            GraphError::Network(_) => "NetworkError",
+            GraphError::Graph { status: 404, .. } => "NotFound",
+            GraphError::Graph { status: 401, .. } => "Unauthorized",
+            GraphError::Graph { status: 403, .. } => "Forbidden",
+            GraphError::Graph { status: 429, .. } => "TooManyRequests",
+            GraphError::Graph { .. } => "GraphError",
+            GraphError::Auth(_) => "AuthenticationFailed",
+            GraphError::UntrustedUrl(_) => "UntrustedUrl",
+            GraphError::Cancelled => "Cancelled",
+            GraphError::InvalidResponse(_) => "InvalidResponse",
+            GraphError::Refused(_) => "Refused",
+            GraphError::Pending => "Pending",
+        }
+    }
+}
+
+impl From<AuthError> for GraphError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::UntrustedUrl(m) => GraphError::UntrustedUrl(m),
+            AuthError::InvalidCredential(m) => GraphError::InvalidArgument(m),
+            other => GraphError::Auth(other.to_string()),
+        }
+    }
+}
+
+/// Counters a caller can poll while work runs on the client's threads.
+#[derive(Default, Debug)]
+pub struct Progress {
+    pub total: AtomicU64,
+    pub requests: AtomicU64,
+    pub pages_read: AtomicU64,
+    pub groups_read: AtomicU64,
+    pub written: AtomicU64,
+    pub no_change: AtomicU64,
+    pub refused: AtomicU64,
+    pub failed: AtomicU64,
+    pub cancelled: AtomicU64,
+    pub retries: AtomicU64,
+    pub throttled: AtomicU64,
+    pub throttle_wait_ms: AtomicU64,
+    pub pacing_wait_ms: AtomicU64,
+}
+
+impl Progress {
+    pub fn add(&self, field: fn(&Progress) -> &AtomicU64, n: u64) {
+        field(self).fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn get(&self, field: fn(&Progress) -> &AtomicU64) -> u64 {
+        field(self).load(Ordering::Relaxed)
+    }
+}
+
+/// Client settings, as JSON from callers (`camelCase`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientOptions {
+    /// "Global" (default), "USGov", "USGovDoD", "China".
+    #[serde(default)]
+    pub cloud: Option<String>,
+    /// A Graph base URL other than the cloud's (e.g. the simulated tenant:
+    /// `http://127.0.0.1:4000`); sign-in goes there too unless `authority`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The sign-in base URL (default: the cloud's, or `endpoint`).
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// "accessToken", "clientSecret", "certificate", "deviceCode",
+    /// "environment" (Azure Identity's variables). Default: "accessToken"
+    /// when a secret is given, else "environment".
+    #[serde(default)]
+    pub auth: Option<String>,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// For "certificate": the certificate PEM (the secret is the private key).
+    #[serde(default)]
+    pub certificate_pem: Option<String>,
+    /// For "certificate": a PEM file holding the private key and certificate
+    /// (instead of passing them).
+    #[serde(default)]
+    pub certificate_path: Option<String>,
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: f64,
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    #[serde(default = "default_max_retry_wait")]
+    pub max_retry_wait_seconds: f64,
+    /// Write pace: the quota is 3,000 writes per 150 s per app and tenant.
+    #[serde(default = "default_writes_per_second")]
+    pub writes_per_second: f64,
+    #[serde(default = "default_write_burst")]
+    pub write_burst: u32,
+    /// `$batch` requests in flight at once.
+    #[serde(default = "default_concurrency")]
+    pub batch_concurrency: usize,
+    /// Base of the backoff when the service gives no `Retry-After`.
+    #[serde(default = "default_backoff_base")]
+    pub backoff_base_seconds: f64,
+}
+
+fn default_timeout() -> f64 {
+    100.0
+}
+fn default_max_retries() -> u32 {
+    8
+}
+fn default_max_retry_wait() -> f64 {
+    300.0
+}
+fn default_writes_per_second() -> f64 {
+    3000.0 / 150.0
+}
+fn default_write_burst() -> u32 {
+    20
+}
+fn default_concurrency() -> usize {
+    4
+}
+fn default_backoff_base() -> f64 {
+    0.5
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("defaults")
+    }
+}
+
+/// True for loopback hosts, the only ones allowed over plain http.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Checks a base URL: https, or http on loopback only.
+pub fn check_base_url(raw: &str, what: &str) -> Result<Url, GraphError> {
+    let mut url = Url::parse(raw)
+        .map_err(|e| GraphError::InvalidArgument(format!("{} '{}' is not a URL: {}", what, raw, e)))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(GraphError::UntrustedUrl(format!(
+                "{} '{}' uses http: only https is allowed, except for loopback addresses (127.0.0.1, ::1, localhost)",
+                what, raw
+            )))
+        }
+        other => {
+            return Err(GraphError::InvalidArgument(format!("{} '{}' has unsupported scheme '{}'", what, raw, other)))
+        }
+    }
+    if url.host().is_none() {
+        return Err(GraphError::InvalidArgument(format!("{} '{}' has no host", what, raw)));
+    }
+    if !url.path().ends_with('/') {
+        let p = format!("{}/", url.path());
+        url.set_path(&p);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// A response read whole.
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// What the client is connected to, for display (no secrets).
+#[derive(Debug, Clone)]
+pub struct ContextInfo {
+    pub cloud: String,
+    pub graph_base: String,
+    pub authority: String,
+    pub auth: String,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    pub graph_base: Url,
+    pub beta: Url,
+    pub auth: TokenProvider,
+    pub opts: ClientOptions,
+    pub progress: Progress,
+    pub pacer: Pacer,
+    cancel: Mutex<CancellationToken>,
+    pub info: ContextInfo,
+}
+
+/// A Graph client. Safe to share between threads: every method blocks the
+/// calling thread on the client's own runtime.
+pub struct Client {
+    pub(crate) rt: Arc<tokio::runtime::Runtime>,
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("context", &self.inner.info).finish()
+    }
+}
+
+impl Client {
+    /// Builds a client from options and an optional secret (the access
+    /// token, the client secret, or the certificate's private key PEM).
+    pub fn new(opts: ClientOptions, secret: Option<Secret>) -> Result<Client, GraphError> {
+        let cloud = match &opts.cloud {
+            None => Cloud::Global,
+            Some(name) => Cloud::parse(name).ok_or_else(|| {
+                GraphError::InvalidArgument(format!(
+                    "cloud '{}' is not known: use Global, USGov, USGovDoD or China",
+                    name
+                ))
+            })?,
+        };
+        let graph_base = match &opts.endpoint {
+            Some(e) => check_base_url(e, "endpoint")?,
+            None => check_base_url(&format!("https://{}/", cloud.graph_host()), "endpoint")?,
+        };
+        let env_authority = std::env::var("AZURE_AUTHORITY_HOST").ok().filter(|s| !s.is_empty());
+        let authority = match (&opts.authority, &opts.endpoint) {
+            (Some(a), _) => check_base_url(a, "authority")?,
+            (None, Some(_)) => graph_base.clone(),
+            (None, None) => check_base_url(&format!("https://{}/", cloud.login_host()), "authority")?,
+        };
+        let scope = match &opts.endpoint {
+            Some(_) => format!("{}.default", graph_base),
+            None => format!("https://{}/.default", cloud.graph_host()),
+        };
+        let need = |v: &Option<String>, name: &str| {
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                GraphError::InvalidArgument(format!("'{}' is required for this sign-in method", name))
+            })
+        };
+        let kind = opts.auth.clone().unwrap_or_else(|| {
+            if secret.is_some() { "accessToken".into() } else { "environment".into() }
+        });
+        let settings = match kind.to_ascii_lowercase().as_str() {
+            "accesstoken" => {
+                let token = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+                    GraphError::InvalidArgument("an access token is required: pass it as the secret".into())
+                })?;
+                AuthSettings { authority, scope, credential: Credential::AccessToken(token) }
+            }
+            "clientsecret" => {
+                let s = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+                    GraphError::InvalidArgument("a client secret is required: pass it as the secret".into())
+                })?;
+                AuthSettings {
+                    authority,
+                    scope,
+                    credential: Credential::ClientSecret {
+                        tenant_id: need(&opts.tenant_id, "tenantId")?,
+                        client_id: need(&opts.client_id, "clientId")?,
+                        secret: s,
+                    },
+                }
+            }
+            "certificate" => {
+                let (key, cert) = match (&opts.certificate_path, secret) {
+                    (Some(path), None) => crate::auth::read_certificate_file(path)?,
+                    (_, Some(key)) => {
+                        let cert = opts.certificate_pem.clone().ok_or_else(|| {
+                            GraphError::InvalidArgument("'certificatePem' is required with a private key".into())
+                        })?;
+                        (key, cert)
+                    }
+                    (None, None) => {
+                        return Err(GraphError::InvalidArgument(
+                            "a certificate sign-in needs 'certificatePath', or the private key as the secret and 'certificatePem'".into(),
+                        ))
+                    }
+                };
+                AuthSettings {
+                    authority,
+                    scope,
+                    credential: Credential::ClientCertificate {
+                        tenant_id: need(&opts.tenant_id, "tenantId")?,
+                        client_id: need(&opts.client_id, "clientId")?,
+                        private_key_pem: key,
+                        certificate_pem: cert,
+                    },
+                }
+            }
+            "devicecode" => AuthSettings {
+                authority,
+                scope,
+                credential: Credential::DeviceCode {
+                    tenant_id: opts.tenant_id.clone().unwrap_or_else(|| "organizations".into()),
+                    client_id: need(&opts.client_id, "clientId")?,
+                },
+            },
+            "environment" => {
+                let default_authority = match (&opts.authority, &opts.endpoint, env_authority) {
+                    (None, None, Some(host)) => {
+                        let raw = if host.contains("://") { host } else { format!("https://{}", host) };
+                        check_base_url(&raw, "AZURE_AUTHORITY_HOST")?
+                    }
+                    _ => authority,
+                };
+                let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+                AuthSettings::from_environment(&lookup, default_authority, scope)?
+            }
+            other => {
+                return Err(GraphError::InvalidArgument(format!(
+                    "sign-in method '{}' is not known: use accessToken, clientSecret, certificate, deviceCode or environment",
+                    other
+                )))
+            }
+        };
+        let authority_text = settings.authority.to_string();
+        let auth = TokenProvider::new(settings)?;
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs_f64(opts.timeout_seconds.max(0.1)))
+            .connect_timeout(Duration::from_secs(20))
+            .pool_max_idle_per_host(opts.batch_concurrency.max(1) * 2)
+            .user_agent(concat!("group-writeback/", env!("CARGO_PKG_VERSION")));
+        if is_loopback(&graph_base) {
+            builder = builder.no_proxy();
+        }
+        let http = builder.build().map_err(|e| GraphError::Network(format!("cannot build the HTTP client: {}", e)))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("group-writeback")
+            .enable_all()
+            .build()
+            .map_err(|e| GraphError::Network(format!("cannot start the client's runtime: {}", e)))?;
+        let beta = graph_base.join("beta/").expect("a base URL joins a relative path");
+        let info = ContextInfo {
+            cloud: if opts.endpoint.is_some() { "Custom".into() } else { cloud.name().into() },
+            graph_base: graph_base.to_string(),
+            authority: authority_text,
+            auth: auth.kind().into(),
+            tenant_id: auth.tenant_id().map(str::to_string),
+            client_id: auth.client_id().map(str::to_string),
+        };
+        let pacer = Pacer::new(opts.writes_per_second, opts.write_burst);
+        Ok(Client {
+            rt: Arc::new(rt),
+            inner: Arc::new(Inner {
+                http,
+                graph_base,
+                beta,
+                auth,
+                pacer,
+                opts,
+                progress: Progress::default(),
+                cancel: Mutex::new(CancellationToken::new()),
+                info,
+            }),
+        })
+    }
+
+    pub fn info(&self) -> &ContextInfo {
+        &self.inner.info
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.inner.progress
+    }
+
+    /// A token for a new operation: cancelled by [`Client::cancel`].
+    pub(crate) fn operation_token(&self) -> CancellationToken {
+        self.inner.cancel.lock().unwrap_or_else(|p| p.into_inner()).child_token()
+    }
+
+    /// Cancels every operation in progress on this client (from any thread).
+    /// Later operations run normally.
+    pub fn cancel(&self) {
+        let mut guard = self.inner.cancel.lock().unwrap_or_else(|p| p.into_inner());
+        guard.cancel();
+        *guard = CancellationToken::new();
+    }
+
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Signs in now (acquires a token), so that a wrong credential shows at
+    /// connect time rather than at the first read.
+    pub fn sign_in(&self) -> Result<(), GraphError> {
+        let inner = self.inner.clone();
+        let cancel = self.operation_token();
+        self.block_on(async move {
+            tokio::select! {
+                r = inner.auth.token(&inner.http) => r.map(|_| ()).map_err(GraphError::from),
+                _ = cancel.cancelled() => Err(GraphError::Cancelled),
+            }
+        })
+    }
+
+    pub fn device_code_begin(&self) -> Result<DeviceCodePrompt, GraphError> {
+        let inner = self.inner.clone();
+        self.block_on(async move { inner.auth.device_code_begin(&inner.http).await.map_err(GraphError::from) })
+    }
+
+    /// Waits up to `max_wait` for the device code sign-in: Ok(()) when
+    /// signed in, `Pending` when the wait ran out first.
+    pub fn device_code_wait(&self, max_wait: Duration) -> Result<(), GraphError> {
+        let inner = self.inner.clone();
+        let cancel = self.operation_token();
+        self.block_on(async move {
+            tokio::select! {
+                r = inner.auth.device_code_wait(&inner.http, max_wait) => match r {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(GraphError::Pending),
+                    Err(e) => Err(GraphError::from(e)),
+                },
+                _ = cancel.cancelled() => Err(GraphError::Cancelled),
+            }
+        })
+    }
+
+    /// `GET /beta/groups/{id}` with the rules' `$select` (plus `extra`).
+    pub fn get_group(&self, id: &str, extra_select: &[String]) -> Result<Value, GraphError> {
+        let inner = self.inner.clone();
+        let cancel = self.operation_token();
+        let url = inner.group_url(id, extra_select)?;
+        self.block_on(async move {
+            let reply = inner.send(reqwest::Method::GET, url, None, &[], &cancel, &[]).await?;
+            Ok(reply.body)
+        })
+    }
+
+    /// Validates and applies one change: GET, the rules, then PATCH (204).
+    /// Returns the per-group result object (see `crate::bulk`).
+    pub fn set_group(&self, id: &str, request: &ChangeRequest) -> Result<Value, GraphError> {
+        let inner = self.inner.clone();
+        let cancel = self.operation_token();
+        let get_url = inner.group_url(id, &[])?;
+        let patch_url = inner.group_url(id, &[]).map(|mut u| {
+            u.set_query(None);
+            u
+        })?;
+        let request = request.clone();
+        self.block_on(async move {
+            let reply = inner.send(reqwest::Method::GET, get_url, None, &[], &cancel, &[]).await?;
+            let group = Group::from_json(&reply.body)
+                .map_err(|e| GraphError::InvalidResponse(format!("the group's JSON: {}", e)))?;
+            let p = &inner.progress;
+            match group.validate(&request) {
+                Decision::Refused(r) => {
+                    p.add(|p| &p.refused, 1);
+                    Err(GraphError::Refused(r))
+                }
+                Decision::NoChange => {
+                    p.add(|p| &p.no_change, 1);
+                    Ok(crate::bulk::result_json(&group_ref(&group, id), "noChange", None, None, None, 0))
+                }
+                Decision::Send { body, after } => {
+                    inner.send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], &cancel, &[]).await?;
+                    p.add(|p| &p.written, 1);
+                    let mut r = crate::bulk::result_json(&group_ref(&group, id), "written", Some(&body), None, None, 1);
+                    r["after"] = after.to_json();
+                    Ok(r)
+                }
+            }
+        })
+    }
+
+    /// [`Client::set_group`] for a portal state.
+    pub fn set_group_state(&self, id: &str, state: WritebackState) -> Result<Value, GraphError> {
+        let req = state
+            .to_request()
+            .ok_or_else(|| GraphError::InvalidArgument("the state must not be Unset".into()))?;
+        self.set_group(id, &req)
+    }
+}
+
+pub(crate) fn group_ref(group: &Group, id: &str) -> Value {
+    json!({"id": group.id.clone().unwrap_or_else(|| id.to_string()), "displayName": group.display_name})
+}
+
+/// Reads Graph's error envelope (`error.code`, `error.message`,
+/// `error.innerError.request-id` or the older `requestId`).
+pub fn parse_error(status: u16, body: &Value, header_request_id: Option<String>) -> GraphError {
+    let err = body.get("error");
+    let code = err.and_then(|e| e.get("code")).and_then(Value::as_str).unwrap_or("").to_string();
+    let message = err.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("").to_string();
+    let inner_id = err
+        .and_then(|e| e.get("innerError").or_else(|| e.get("innererror")))
+        .and_then(|i| i.get("request-id").or_else(|| i.get("requestId")))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let code = if code.is_empty() { format!("HTTP{}", status) } else { code };
+    let message = if message.is_empty() {
+        format!("Graph answered {} without an error message", status)
+    } else {
+        message
+    };
+    GraphError::Graph { status, code, message, request_id: inner_id.or(header_request_id) }
+}
+
+fn new_client_request_id() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
+        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+impl Inner {
+    /// `beta/groups/{id}?$select=...` (the id percent-encoded).
+    pub fn group_url(&self, id: &str, extra_select: &[String]) -> Result<Url, GraphError> {
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(GraphError::InvalidArgument("the group id is empty".into()));
+        }
+        if id.len() > 256 || id.chars().any(|c| c.is_control()) {
+            return Err(GraphError::InvalidArgument(format!(
+                "'{}' is not a group id",
+                id.chars().take(64).collect::<String>()
+            )));
+        }
+        let mut url = self.beta.join("groups/").expect("relative path");
+        url.path_segments_mut().expect("http URL").pop_if_empty().push(id);
+        url.query_pairs_mut().append_pair("$select", &select_list(extra_select));
+        Ok(url)
+    }
+
+    /// Sends one request with retries: 429/5xx/network errors are retried
+    /// (honouring `Retry-After`), a 401 triggers one token refresh, and the
+    /// bearer token is only ever sent to the configured Graph origin.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<Value>,
+        headers: &[(&str, String)],
+        cancel: &CancellationToken,
+        extra_progress: &[&Progress],
+    ) -> Result<Reply, GraphError> {
+        if !same_origin(&url, &self.graph_base) {
+            return Err(GraphError::UntrustedUrl(format!(
+                "refused to send the token to {}://{}: only {} is trusted",
+                url.scheme(),
+                url.host_str().unwrap_or("?"),
+                self.graph_base.origin().ascii_serialization()
+            )));
+        }
+        let bump = |f: fn(&Progress) -> &AtomicU64, n: u64| {
+            self.progress.add(f, n);
+            for p in extra_progress {
+                p.add(f, n);
+            }
+        };
+        let started = Instant::now();
+        let max_wait = Duration::from_secs_f64(self.opts.max_retry_wait_seconds.max(0.0));
+        let base = Duration::from_secs_f64(self.opts.backoff_base_seconds.max(0.001));
+        let mut attempt: u32 = 0;
+        let mut refreshed = false;
+        let mut waited = Duration::ZERO;
+        loop {
+            if cancel.is_cancelled() {
+                return Err(GraphError::Cancelled);
+            }
+            let token = tokio::select! {
+                t = self.auth.token(&self.http) => t.map_err(GraphError::from)?,
+                _ = cancel.cancelled() => return Err(GraphError::Cancelled),
+            };
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.expose())
+                .header("Accept", "application/json")
+                .header("client-request-id", new_client_request_id());
+            for (k, v) in headers {
+                req = req.header(*k, v.as_str());
+            }
+            if let Some(b) = &body {
+                req = req.header("Content-Type", "application/json").body(b.to_string());
+            }
+            bump(|p| &p.requests, 1);
+            let outcome = tokio::select! {
+                r = Self::exchange(req) => r,
+                _ = cancel.cancelled() => return Err(GraphError::Cancelled),
+            };
+            // What to do next: return, or wait this long and try again.
+            let (err, retry_after) = match outcome {
+                Ok((status, request_id, retry_after, bytes)) => {
+                    if (200..300).contains(&status) {
+                        if bytes.is_empty() || status == 204 {
+                            return Ok(Reply { status, body: Value::Null });
+                        }
+                        match serde_json::from_slice::<Value>(&bytes) {
+                            Ok(v) => return Ok(Reply { status, body: v }),
+                            Err(e) => (
+                                GraphError::InvalidResponse(format!(
+                                    "the {} answer was not complete JSON ({}), request-id {}",
+                                    status,
+                                    e,
+                                    request_id.as_deref().unwrap_or("?")
+                                )),
+                                None,
+                            ),
+                        }
+                    } else if (300..400).contains(&status) {
+                        return Err(GraphError::UntrustedUrl(format!(
+                            "Graph answered {} (a redirect): redirects are not followed, so the token is never sent elsewhere",
+                            status
+                        )));
+                    } else {
+                        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                        let mut e = parse_error(status, &body, request_id);
+                        if let GraphError::Graph { message, .. } = &mut e {
+                            *message = redact(message, &token);
+                        }
+                        if status == 401 && !refreshed {
+                            refreshed = true;
+                            match self.auth.refresh(&self.http).await {
+                                Ok(_) => {
+                                    bump(|p| &p.retries, 1);
+                                    continue;
+                                }
+                                Err(AuthError::NotRefreshable) => return Err(e),
+                                Err(other) => return Err(GraphError::from(other)),
+                            }
+                        }
+                        if !is_retryable_status(status) {
+                            return Err(e);
+                        }
+                        if status == 429 {
+                            bump(|p| &p.throttled, 1);
+                        }
+                        (e, retry_after)
+                    }
+                }
+                Err(network) => (network, None),
+            };
+            attempt += 1;
+            if attempt > self.opts.max_retries {
+                return Err(err);
+            }
+            let wait = retry_after.unwrap_or_else(|| backoff(attempt - 1, base, Duration::from_secs(30)));
+            if waited + wait > max_wait || started.elapsed() + wait > max_wait + Duration::from_secs(60) {
+                return Err(err);
+            }
+            bump(|p| &p.retries, 1);
+            if matches!(&err, GraphError::Graph { status: 429, .. }) {
+                bump(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
+            }
+            waited += wait;
+            if !sleep_or_cancel(wait, cancel).await {
+                return Err(GraphError::Cancelled);
+            }
+        }
+    }
+
+    /// One HTTP exchange, the body read whole. Transport failures (reset,
+    /// timeout, a body cut short) are `Network` errors, which are retried.
+    async fn exchange(
+        req: reqwest::RequestBuilder,
+    ) -> Result<(u16, Option<String>, Option<Duration>, bytes::Bytes), GraphError> {
+        let resp = req.send().await.map_err(|e| GraphError::Network(describe_reqwest(&e)))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let request_id = header("request-id");
+        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let bytes = resp.bytes().await.map_err(|e| GraphError::Network(describe_reqwest(&e)))?;
+        Ok((status, request_id, retry_after, bytes))
+    }
+}
+
+/// A transport error in words, without URLs' query strings.
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer was cut short"
+    } else if e.is_request() {
+        "the request failed"
+    } else {
+        "transport error"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    let host = e.url().and_then(|u| u.host_str()).unwrap_or("?").to_string();
+    if detail.is_empty() {
+        format!("{} ({})", what, host)
+    } else {
+        format!("{} ({}): {}", what, host, detail)
+    }
+}
+
+/// The `$select` value: the rules' properties plus the caller's.
+pub fn select_list(extra: &[String]) -> String {
+    let mut all: Vec<String> = REQUIRED_SELECT.iter().map(|s| s.to_string()).collect();
+    for e in extra {
+        for p in e.split(',') {
+            let p = p.trim();
+            if !p.is_empty() && !all.iter().any(|a| a.eq_ignore_ascii_case(p)) {
+                all.push(p.to_string());
+            }
+        }
+    }
+    all.join(",")
+}
+
+/// Merges the explained view over the original object, so properties the
+/// caller selected pass through.
+pub fn explain_item(item: &Value) -> Result<Value, String> {
+    let group = Group::from_json(item).map_err(|e| e.to_string())?;
+    let mut out: Map<String, Value> = item.as_object().cloned().unwrap_or_default();
+    out.retain(|k, _| !k.starts_with("@odata"));
+    if let Value::Object(explained) = crate::report::explain(&group) {
+        out.extend(explained);
+    }
+    Ok(Value::Object(out))
+}

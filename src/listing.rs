@@ -1,0 +1,313 @@
+//! Listing groups: `GET /beta/groups` page by page, `@odata.nextLink`
+//! followed to the end, the next page fetched while the caller works on the
+//! current one. At most two pages are held at once, whatever the tenant's
+//! size.
+
+use crate::graph::{explain_item, select_list, Client, GraphError, Inner, Progress};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+/// What to list, as JSON from callers (`camelCase`), mirroring
+/// `Get-MgBetaGroup`'s parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListOptions {
+    /// `$filter`, passed through.
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// `$search`, passed through (needs `ConsistencyLevel: eventual`, added
+    /// when not given).
+    #[serde(default)]
+    pub search: Option<String>,
+    /// `$count=true` (`ConsistencyLevel: eventual` added when not given).
+    #[serde(default)]
+    pub count: bool,
+    /// The `ConsistencyLevel` header.
+    #[serde(default)]
+    pub consistency_level: Option<String>,
+    /// Page size (`$top`), 1 to 999; default 999.
+    #[serde(default)]
+    pub page_size: Option<u32>,
+    /// Stop after this many groups (after client-side filtering).
+    #[serde(default)]
+    pub max_items: Option<u64>,
+    /// Properties to select in addition to the rules' own.
+    #[serde(default)]
+    pub property: Vec<String>,
+    /// Keep only groups that are (true) or are not (false) effectively
+    /// written back.
+    #[serde(default)]
+    pub written_back: Option<bool>,
+    /// Keep only groups whose `isEnabled` is true (true) or is not (false):
+    /// the portal's "Writeback enabled" column.
+    #[serde(default)]
+    pub writeback_enabled: Option<bool>,
+    /// Return the groups as Graph returned them, without the explanation.
+    #[serde(default)]
+    pub raw: bool,
+}
+
+/// One page for the caller.
+#[derive(Debug)]
+pub struct Page {
+    pub groups: Vec<Value>,
+    pub count: Option<u64>,
+    pub index: u64,
+}
+
+impl Page {
+    pub fn to_json(&self) -> Value {
+        json!({"groups": self.groups, "count": self.count, "page": self.index})
+    }
+}
+
+/// A listing in progress. Dropping it stops the background fetch.
+pub struct Cursor {
+    rx: tokio::sync::Mutex<mpsc::Receiver<Result<Page, GraphError>>>,
+    cancel: CancellationToken,
+    pub progress: Arc<Progress>,
+    client: Arc<Inner>,
+    rt: Arc<tokio::runtime::Runtime>,
+    finished: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn first_url(inner: &Inner, o: &ListOptions) -> Result<Url, GraphError> {
+    let mut url = inner.beta.join("groups").expect("relative path");
+    let top = o.page_size.unwrap_or(999);
+    if !(1..=999).contains(&top) {
+        return Err(GraphError::InvalidArgument(format!("the page size must be 1 to 999, not {}", top)));
+    }
+    let top = match o.max_items {
+        Some(0) => 1,
+        Some(n) if o.written_back.is_none() && o.writeback_enabled.is_none() && n < top as u64 => n as u32,
+        _ => top,
+    };
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("$select", &select_list(&o.property));
+        q.append_pair("$top", &top.to_string());
+        if let Some(f) = o.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+            q.append_pair("$filter", f);
+        }
+        if let Some(s) = o.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            q.append_pair("$search", s);
+        }
+        if o.count {
+            q.append_pair("$count", "true");
+        }
+    }
+    Ok(url)
+}
+
+fn keep(o: &ListOptions, explained: &Value) -> bool {
+    if let Some(want) = o.written_back {
+        if explained["effective"]["writtenBack"].as_bool() != Some(want) {
+            return false;
+        }
+    }
+    if let Some(want) = o.writeback_enabled {
+        let enabled = explained["writebackConfiguration"]["isEnabled"].as_bool() == Some(true);
+        if enabled != want {
+            return false;
+        }
+    }
+    true
+}
+
+impl Client {
+    /// Starts a listing; pages are pulled with [`Cursor::next_page`].
+    pub fn list_groups(&self, options: ListOptions) -> Result<Cursor, GraphError> {
+        let inner = self.inner.clone();
+        let url = first_url(&inner, &options)?;
+        let cancel = self.operation_token();
+        let progress = Arc::new(Progress::default());
+        // Capacity 1: one finished page waits for the caller while the next
+        // is fetched; memory stays at about two pages.
+        let (tx, rx) = mpsc::channel(1);
+        let mut headers: Vec<(&'static str, String)> = Vec::new();
+        let level = options
+            .consistency_level
+            .clone()
+            .or_else(|| (options.count || options.search.is_some()).then(|| "eventual".to_string()));
+        if let Some(l) = level {
+            headers.push(("ConsistencyLevel", l));
+        }
+        let task_inner = inner.clone();
+        let task_cancel = cancel.clone();
+        let task_progress = progress.clone();
+        self.rt.spawn(async move {
+            fetch_all(task_inner, url, headers, options, task_cancel, task_progress, tx).await;
+        });
+        Ok(Cursor {
+            rx: tokio::sync::Mutex::new(rx),
+            cancel,
+            progress,
+            client: inner,
+            rt: self.rt.clone(),
+            finished: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+}
+
+async fn fetch_all(
+    inner: Arc<Inner>,
+    mut url: Url,
+    headers: Vec<(&'static str, String)>,
+    options: ListOptions,
+    cancel: CancellationToken,
+    progress: Arc<Progress>,
+    tx: mpsc::Sender<Result<Page, GraphError>>,
+) {
+    let mut index = 0u64;
+    let mut delivered = 0u64;
+    let mut seen_links = std::collections::HashSet::new();
+    loop {
+        let reply = inner.send(reqwest::Method::GET, url.clone(), None, &headers, &cancel, &[&progress]).await;
+        let body = match reply {
+            Ok(r) => r.body,
+            Err(e) => {
+                let where_ = format!(
+                    "the listing stopped after {} page(s) and {} group(s): {}",
+                    index,
+                    progress.get(|p| &p.groups_read),
+                    e
+                );
+                let e = match e {
+                    GraphError::Graph { status, code, request_id, .. } => {
+                        GraphError::Graph { status, code, message: where_, request_id }
+                    }
+                    GraphError::Network(_) => GraphError::Network(where_),
+                    GraphError::InvalidResponse(_) => GraphError::InvalidResponse(where_),
+                    other => other,
+                };
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
+        let items = match body.get("value").and_then(Value::as_array) {
+            Some(v) => v,
+            None => {
+                let _ = tx
+                    .send(Err(GraphError::InvalidResponse(format!(
+                        "page {} has no 'value' array",
+                        index + 1
+                    ))))
+                    .await;
+                return;
+            }
+        };
+        progress.add(|p| &p.pages_read, 1);
+        inner.progress.add(|p| &p.pages_read, 1);
+        progress.add(|p| &p.groups_read, items.len() as u64);
+        inner.progress.add(|p| &p.groups_read, items.len() as u64);
+        let mut groups = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(max) = options.max_items {
+                if delivered >= max {
+                    break;
+                }
+            }
+            let explained = match explain_item(item) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = tx
+                        .send(Err(GraphError::InvalidResponse(format!(
+                            "group {} of page {} is not a group: {}",
+                            i + 1,
+                            index + 1,
+                            e
+                        ))))
+                        .await;
+                    return;
+                }
+            };
+            if !keep(&options, &explained) {
+                continue;
+            }
+            delivered += 1;
+            groups.push(if options.raw { item.clone() } else { explained });
+        }
+        let count = body.get("@odata.count").and_then(Value::as_u64);
+        index += 1;
+        let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
+        let done_by_max = options.max_items.map_or(false, |m| delivered >= m);
+        if tx.send(Ok(Page { groups, count, index })).await.is_err() {
+            return; // the caller dropped the cursor
+        }
+        if done_by_max {
+            return;
+        }
+        let Some(next) = next else { return };
+        let next_url = match Url::parse(&next) {
+            Ok(u) => u,
+            Err(e) => {
+                let _ = tx
+                    .send(Err(GraphError::InvalidResponse(format!("the nextLink after page {} is not a URL: {}", index, e))))
+                    .await;
+                return;
+            }
+        };
+        if !seen_links.insert(next.clone()) {
+            let _ = tx
+                .send(Err(GraphError::InvalidResponse(format!(
+                    "the listing stopped after {} page(s): Graph returned a nextLink it had already returned (a loop)",
+                    index
+                ))))
+                .await;
+            return;
+        }
+        url = next_url;
+    }
+}
+
+impl Cursor {
+    /// The next page, `Ok(None)` at the end. Blocks the calling thread.
+    pub fn next_page(&self) -> Result<Option<Page>, GraphError> {
+        if self.finished.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let cancel = self.cancel.clone();
+        let result = self.rt.block_on(async {
+            let mut rx = self.rx.lock().await;
+            tokio::select! {
+                r = rx.recv() => r,
+                _ = cancel.cancelled() => None,
+            }
+        });
+        match result {
+            Some(Ok(page)) => Ok(Some(page)),
+            Some(Err(e)) => {
+                self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                Err(e)
+            }
+            None if self.cancel.is_cancelled() => {
+                self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                Err(GraphError::Cancelled)
+            }
+            None => {
+                self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stops the listing (from any thread); a blocked `next_page` returns
+    /// `Cancelled`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    pub fn client_progress(&self) -> &Progress {
+        &self.client.progress
+    }
+}

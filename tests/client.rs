@@ -1,0 +1,427 @@
+//! The Graph client against graph-sim: paging, filters, get/set, bulk
+//! changes under an aggressive quota, faults, token expiry, hostile URLs and
+//! cancellation.
+
+mod common;
+
+use common::*;
+use group_writeback::domain::{ChangeRequest, WritebackState};
+use group_writeback::graph::{Client, ClientOptions, GraphError};
+use group_writeback::listing::ListOptions;
+use group_writeback::secret::Secret;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+fn options(base: &str, extra: Value) -> ClientOptions {
+    let mut v = json!({"endpoint": base, "backoffBaseSeconds": 0.05});
+    for (k, val) in extra.as_object().unwrap() {
+        v[k] = val.clone();
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+fn token_client(sim: &Sim, extra: Value) -> Client {
+    Client::new(options(&sim.base, extra), Some(Secret::from(STATIC_TOKEN))).unwrap()
+}
+
+fn secret_client(sim: &Sim, extra: Value) -> Client {
+    let mut e = json!({"auth": "clientSecret", "tenantId": TENANT, "clientId": CLIENT_ID});
+    for (k, v) in extra.as_object().unwrap() {
+        e[k] = v.clone();
+    }
+    Client::new(options(&sim.base, e), Some(Secret::from(CLIENT_SECRET))).unwrap()
+}
+
+fn list_all(client: &Client, o: ListOptions) -> Result<Vec<Value>, GraphError> {
+    let cursor = client.list_groups(o)?;
+    let mut all = Vec::new();
+    while let Some(page) = cursor.next_page()? {
+        all.extend(page.groups);
+    }
+    Ok(all)
+}
+
+fn ids(groups: &[Value]) -> Vec<String> {
+    groups.iter().map(|g| g["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn assert_each_once(groups: &[Value], expected: usize) {
+    let ids = ids(groups);
+    let unique: HashSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), expected, "groups returned");
+    assert_eq!(unique.len(), expected, "each group exactly once");
+}
+
+#[test]
+fn pages_through_tens_of_thousands_of_groups() {
+    let sim = Sim::start(&["--groups", "20000", "--seed", "7", "--throttle", "off"]);
+    let client = token_client(&sim, json!({}));
+    let cursor = client.list_groups(ListOptions::default()).unwrap();
+    let mut all = Vec::new();
+    let mut pages = 0;
+    while let Some(page) = cursor.next_page().unwrap() {
+        assert!(page.groups.len() <= 999);
+        pages += 1;
+        all.extend(page.groups);
+    }
+    assert_each_once(&all, 20000);
+    assert_eq!(pages, 21, "$top=999 pages");
+    // Every group carries the explanation.
+    for g in &all {
+        assert!(g["effective"]["reason"].is_string(), "{}", g);
+        assert!(g["portal"]["state"].is_string(), "{}", g);
+    }
+    let p = cursor.progress.as_ref();
+    assert_eq!(p.get(|p| &p.groups_read), 20000);
+    assert_eq!(p.get(|p| &p.pages_read), 21);
+}
+
+#[test]
+fn filters_search_count_and_client_side_filters() {
+    let sim = Sim::start(&["--groups", "3000", "--seed", "11", "--throttle", "off"]);
+    let client = token_client(&sim, json!({}));
+    let everything = list_all(&client, ListOptions::default()).unwrap();
+
+    let unified = list_all(&client, ListOptions { filter: Some("groupTypes/any(c:c eq 'Unified')".into()), ..Default::default() }).unwrap();
+    let expected = everything.iter().filter(|g| g["kind"] == "microsoft365").count();
+    assert!(expected > 0);
+    assert_each_once(&unified, expected);
+
+    let sec = list_all(&client, ListOptions { filter: Some("securityEnabled eq true and mailEnabled eq false".into()), ..Default::default() }).unwrap();
+    assert!(sec.iter().all(|g| g["securityEnabled"] == true && g["mailEnabled"] == false));
+
+    let first = everything[0]["displayName"].as_str().unwrap();
+    let prefix: String = first.chars().take(3).collect();
+    let starts = list_all(&client, ListOptions { filter: Some(format!("startswith(displayName,'{}')", prefix)), ..Default::default() }).unwrap();
+    assert!(!starts.is_empty());
+    assert!(starts.iter().all(|g| g["displayName"].as_str().unwrap().to_lowercase().starts_with(&prefix.to_lowercase())));
+
+    // $count and $search: ConsistencyLevel is added for the caller.
+    let cursor = client.list_groups(ListOptions { count: true, page_size: Some(100), ..Default::default() }).unwrap();
+    let page = cursor.next_page().unwrap().unwrap();
+    assert_eq!(page.count, Some(3000));
+    let word = first.split_whitespace().next().unwrap();
+    let found = list_all(&client, ListOptions { search: Some(format!("\"displayName:{}\"", word)), ..Default::default() }).unwrap();
+    assert!(!found.is_empty());
+
+    // The portal's filters, applied on the client.
+    let written = list_all(&client, ListOptions { written_back: Some(true), ..Default::default() }).unwrap();
+    let expected_written = everything.iter().filter(|g| g["effective"]["writtenBack"] == true).count();
+    assert_eq!(written.len(), expected_written);
+    let enabled = list_all(&client, ListOptions { writeback_enabled: Some(true), ..Default::default() }).unwrap();
+    assert!(enabled.iter().all(|g| g["writebackConfiguration"]["isEnabled"] == true));
+
+    // maxItems stops early; an unsupported filter is Graph's 400, passed on.
+    let five = list_all(&client, ListOptions { max_items: Some(5), ..Default::default() }).unwrap();
+    assert_eq!(five.len(), 5);
+    let err = list_all(&client, ListOptions { filter: Some("writebackConfiguration/isEnabled eq true".into()), ..Default::default() }).unwrap_err();
+    assert_eq!(err.http_status(), Some(400), "{:?}", err);
+    assert!(err.graph_code().is_some());
+    let err = client.list_groups(ListOptions { page_size: Some(1000), ..Default::default() }).err().unwrap();
+    assert!(matches!(err, GraphError::InvalidArgument(_)));
+}
+
+#[test]
+fn get_and_set_one_group() {
+    let sim = Sim::start(&["--groups", "400", "--seed", "3", "--throttle", "off"]);
+    let client = secret_client(&sim, json!({}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let m365 = all.iter().find(|g| g["kind"] == "microsoft365" && g["isSynced"] == false && g["writebackConfiguration"]["isEnabled"] != true).unwrap();
+    let id = m365["id"].as_str().unwrap();
+
+    let got = client.get_group(id, &[]).unwrap();
+    assert_eq!(got["id"], id);
+
+    let before = sim.stats();
+    let r = client.set_group_state(id, WritebackState::MailEnabledSecurity).unwrap();
+    assert_eq!(r["result"], "written", "{}", r);
+    let stored = sim.stored(id);
+    assert_eq!(stored["writebackConfiguration"]["isEnabled"], true, "{}", stored);
+    assert_eq!(stored["writebackConfiguration"]["onPremisesGroupType"], "universalMailEnabledSecurityGroup");
+    // Again: nothing to send.
+    let r = client.set_group_state(id, WritebackState::MailEnabledSecurity).unwrap();
+    assert_eq!(r["result"], "noChange");
+    let after = sim.stats();
+    assert_eq!(after["writes"].as_u64().unwrap() - before["writes"].as_u64().unwrap(), 1, "one PATCH only: {} → {}", before, after);
+
+    // Refusals never reach the wire.
+    let synced = all.iter().find(|g| g["isSynced"] == true).unwrap();
+    let dl = all.iter().find(|g| g["kind"] == "distribution").unwrap();
+    let before = sim.stats();
+    for (g, code) in [(synced, "syncedFromOnPremises"), (dl, "distributionGroupNotEligible")] {
+        match client.set_group_state(g["id"].as_str().unwrap(), WritebackState::Security) {
+            Err(GraphError::Refused(r)) => assert_eq!(r.code.name(), code),
+            other => panic!("{:?}", other),
+        }
+    }
+    let req = ChangeRequest::from_json_str(r#"{"onPremisesGroupType": null}"#).unwrap();
+    assert!(matches!(client.set_group(id, &req), Err(GraphError::Refused(_))));
+    assert_eq!(sim.stats()["writes"], before["writes"]);
+
+    // Not found: Graph's code and request id come through.
+    let err = client.get_group("00000000-0000-0000-0000-00000000dead", &[]).unwrap_err();
+    assert_eq!(err.http_status(), Some(404));
+    assert_eq!(err.graph_code(), Some("Request_ResourceNotFound"));
+    assert!(err.request_id().map_or(false, |r| !r.is_empty()));
+}
+
+#[test]
+fn read_only_app_is_forbidden_to_write() {
+    let sim = Sim::start(&["--groups", "50", "--seed", "5", "--throttle", "off"]);
+    let opts = options(&sim.base, json!({"auth": "clientSecret", "tenantId": TENANT, "clientId": READONLY_CLIENT_ID}));
+    let client = Client::new(opts, Some(Secret::from(READONLY_SECRET))).unwrap();
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let g = all.iter().find(|g| g["kind"] == "microsoft365" && g["isSynced"] == false && g["writebackConfiguration"]["isEnabled"] != false).unwrap();
+    let err = client.set_group_state(g["id"].as_str().unwrap(), WritebackState::NoWriteback).unwrap_err();
+    assert_eq!(err.http_status(), Some(403), "{:?}", err);
+    assert_eq!(err.graph_code(), Some("Authorization_RequestDenied"));
+    // A wrong secret fails at sign-in, and the secret is not in the message.
+    let opts = options(&sim.base, json!({"auth": "clientSecret", "tenantId": TENANT, "clientId": CLIENT_ID}));
+    let bad = Client::new(opts, Some(Secret::from("not-the-secret-xyz"))).unwrap();
+    let err = bad.sign_in().unwrap_err();
+    assert!(matches!(err, GraphError::Auth(_)), "{:?}", err);
+    assert!(!format!("{} {:?}", err, err).contains("not-the-secret-xyz"));
+    // A bad static token: 401 InvalidAuthenticationToken, not refreshable.
+    let client = Client::new(options(&sim.base, json!({})), Some(Secret::from("wrong-token"))).unwrap();
+    let err = client.get_group(g["id"].as_str().unwrap(), &[]).unwrap_err();
+    assert_eq!(err.graph_code(), Some("InvalidAuthenticationToken"));
+    assert!(!format!("{} {:?}", err, err).contains("wrong-token"));
+}
+
+fn bulk_all(client: &Client, items: &Value) -> (Vec<Value>, group_writeback::bulk::Bulk) {
+    let bulk = client.bulk_set(items).unwrap();
+    let mut results = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (mut r, done) = bulk.poll(Duration::from_millis(200));
+        results.append(&mut r);
+        if done {
+            break;
+        }
+        if Instant::now() > deadline {
+            let p = bulk.progress();
+            panic!(
+                "bulk change did not finish: {} results; requests {} written {} retries {} throttled {} throttle wait {} ms pacing wait {} ms",
+                results.len(), p.get(|p| &p.requests), p.get(|p| &p.written), p.get(|p| &p.retries),
+                p.get(|p| &p.throttled), p.get(|p| &p.throttle_wait_ms), p.get(|p| &p.pacing_wait_ms)
+            );
+        }
+    }
+    (results, bulk)
+}
+
+/// Eligible groups and the state each should get.
+fn targets(all: &[Value], n: usize) -> Vec<(String, &'static str)> {
+    all.iter()
+        .filter(|g| g["isSynced"] == false && (g["kind"] == "microsoft365" || g["kind"] == "security"))
+        .take(n)
+        .enumerate()
+        .map(|(i, g)| {
+            let state = match (g["kind"].as_str().unwrap(), i % 3) {
+                ("security", 0) => "NoWriteback",
+                ("security", _) => "Security",
+                (_, 0) => "Distribution",
+                (_, 1) => "MailEnabledSecurity",
+                _ => "NoWriteback",
+            };
+            (g["id"].as_str().unwrap().to_string(), state)
+        })
+        .collect()
+}
+
+fn assert_end_state(sim: &Sim, targets: &[(String, &str)]) {
+    for (id, state) in targets {
+        let stored = sim.stored(id);
+        let wb = &stored["writebackConfiguration"];
+        match *state {
+            "NoWriteback" => assert_eq!(wb["isEnabled"], false, "{} {}", id, stored),
+            s => {
+                let t = WritebackState::parse(s).unwrap().target_type().unwrap();
+                assert_eq!(wb["isEnabled"], true, "{} {}", id, stored);
+                assert!(wb["onPremisesGroupType"].as_str().unwrap().eq_ignore_ascii_case(t.as_graph_str()), "{} {}", id, stored);
+            }
+        }
+    }
+}
+
+#[test]
+fn bulk_change_under_an_aggressive_quota() {
+    // 30 writes per 1.5 s on the service; the client is told to go faster
+    // than that, so it meets 429s and must honour every Retry-After.
+    let sim = Sim::start(&["--groups", "600", "--seed", "21", "--throttle-scale", "0.01"]);
+    let client = token_client(&sim, json!({"writesPerSecond": 400, "writeBurst": 200, "batchConcurrency": 4, "maxRetries": 30}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let t = targets(&all, 300);
+    let mut items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    // Plus ones the rules refuse, an unknown group, a bad state and a duplicate.
+    let synced = all.iter().find(|g| g["isSynced"] == true).unwrap()["id"].clone();
+    items.push(json!({"id": synced, "state": "Security"}));
+    items.push(json!({"id": "00000000-0000-0000-0000-00000000beef", "state": "Security"}));
+    items.push(json!({"id": t[0].0, "state": "Sideways"}));
+    items.push(json!({"id": t[1].0, "state": t[1].1}));
+    let (results, bulk) = bulk_all(&client, &json!(items));
+    assert_eq!(results.len(), items.len(), "exactly one result per change");
+    let mut seen = HashSet::new();
+    for r in &results {
+        assert!(seen.insert(r["index"].as_u64().unwrap()), "index twice: {}", r);
+    }
+    let failed: Vec<&Value> = results.iter().filter(|r| r["result"] == "failed").collect();
+    assert_eq!(failed.len(), 3, "unknown id, bad state, duplicate: {:#?}", failed);
+    assert!(failed.iter().any(|r| r["error"]["code"] == "Request_ResourceNotFound"));
+    assert!(results.iter().any(|r| r["result"] == "refused" && r["refusal"]["code"] == "syncedFromOnPremises"));
+    let applied = results.iter().filter(|r| r["result"] == "written" || r["result"] == "noChange").count();
+    assert_eq!(applied, 300);
+    assert_end_state(&sim, &t);
+    let p = bulk.progress();
+    assert!(p.get(|p| &p.throttled) > 0, "the quota was reached");
+    let stats = sim.stats();
+    // Nothing written twice needlessly: PATCHes accepted equal the writes reported.
+    let written = results.iter().filter(|r| r["result"] == "written").count() as u64;
+    assert_eq!(stats["writes"].as_u64().unwrap(), written, "{}", stats);
+}
+
+#[test]
+fn bulk_change_paced_to_the_quota_meets_no_throttling() {
+    let sim = Sim::start(&["--groups", "300", "--seed", "22", "--throttle-scale", "0.01"]);
+    // The service allows 30 writes per 1.5 s = 20/s; pace at 18/s.
+    let client = token_client(&sim, json!({"writesPerSecond": 18, "writeBurst": 10}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let t = targets(&all, 60);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    let (results, bulk) = bulk_all(&client, &json!(items));
+    assert_eq!(results.len(), 60);
+    assert!(results.iter().all(|r| r["result"] == "written" || r["result"] == "noChange"), "{:#?}", results);
+    assert_eq!(bulk.progress().get(|p| &p.throttled), 0, "paced writes are not throttled");
+    assert_end_state(&sim, &t);
+}
+
+#[test]
+fn faults_are_retried_and_nothing_is_lost() {
+    let sim = Sim::start(&[
+        "--groups", "2500", "--seed", "9", "--throttle", "off", "--fault-seed", "4",
+        "--error-rate", "0.15", "--reset-rate", "0.05", "--truncate-rate", "0.05", "--fault-retry-after", "0.05",
+    ]);
+    let client = token_client(&sim, json!({"maxRetries": 20, "timeoutSeconds": 10}));
+    let all = list_all(&client, ListOptions { page_size: Some(200), ..Default::default() }).unwrap();
+    assert_each_once(&all, 2500);
+    let t = targets(&all, 120);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    let (results, _) = bulk_all(&client, &json!(items));
+    assert_eq!(results.len(), 120);
+    let bad: Vec<&Value> = results.iter().filter(|r| r["result"] != "written" && r["result"] != "noChange").collect();
+    assert!(bad.is_empty(), "{:#?}", bad);
+    assert_end_state(&sim, &t);
+    assert!(client.progress().get(|p| &p.retries) > 0);
+}
+
+#[test]
+fn token_expiry_mid_run_is_refreshed() {
+    let sim = Sim::start(&["--groups", "3000", "--seed", "2", "--throttle", "off", "--token-lifetime", "1", "--latency-ms", "150"]);
+    let client = secret_client(&sim, json!({}));
+    let all = list_all(&client, ListOptions { page_size: Some(200), ..Default::default() }).unwrap();
+    assert_each_once(&all, 3000);
+    assert!(sim.stats()["tokensIssued"].as_u64().unwrap_or(0) >= 2, "{}", sim.stats());
+}
+
+#[test]
+fn bearer_token_never_goes_to_a_foreign_host() {
+    // The foreign host: another loopback address that records what it gets.
+    let foreign = Hostile::start("127.0.0.2", |_| Hostile::json(200, r#"{"value":[]}"#, ""));
+    let foreign_base = foreign.base.clone();
+    let graph = Hostile::start("127.0.0.1", move |path| {
+        if path.contains("redirect-me") {
+            format!("HTTP/1.1 302 Found\r\nLocation: {}/beta/groups\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", foreign_base)
+        } else {
+            let body = json!({"value": [{"id": "1", "displayName": "a", "groupTypes": ["Unified"], "securityEnabled": false, "mailEnabled": true}],
+                              "@odata.nextLink": format!("{}/beta/groups?$skiptoken=steal", foreign_base)});
+            Hostile::json(200, &body.to_string(), "")
+        }
+    });
+    let client = Client::new(options(&graph.base, json!({})), Some(Secret::from("secret-bearer-abc"))).unwrap();
+    let cursor = client.list_groups(ListOptions::default()).unwrap();
+    assert_eq!(cursor.next_page().unwrap().unwrap().groups.len(), 1);
+    let err = cursor.next_page().unwrap_err();
+    assert!(matches!(err, GraphError::UntrustedUrl(_)), "{:?}", err);
+    assert!(err.to_string().contains("127.0.0.2"), "{}", err);
+    let err = client.get_group("redirect-me", &[]).unwrap_err();
+    assert!(matches!(err, GraphError::UntrustedUrl(_)), "{:?}", err);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(foreign.seen.lock().unwrap().is_empty(), "the foreign host was contacted: {:?}", foreign.seen.lock().unwrap());
+    // http to anything but loopback is refused outright.
+    let err = Client::new(options("http://graph.example.com", json!({})), Some(Secret::from("t"))).unwrap_err();
+    assert!(matches!(err, GraphError::UntrustedUrl(_)), "{:?}", err);
+}
+
+#[test]
+fn a_looping_next_link_stops_with_an_error() {
+    // A server whose every page points back to the same nextLink.
+    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let me2 = me.clone();
+    let loop_server = Hostile::start("127.0.0.1", move |_| {
+        let base = me2.lock().unwrap().clone();
+        let body = json!({"value": [{"id": "1", "groupTypes": ["Unified"]}], "@odata.nextLink": format!("{}/beta/groups?$skiptoken=same", base)});
+        Hostile::json(200, &body.to_string(), "")
+    });
+    *me.lock().unwrap() = loop_server.base.clone();
+    let client = Client::new(options(&loop_server.base, json!({})), Some(Secret::from("t0k3n"))).unwrap();
+    let cursor = client.list_groups(ListOptions::default()).unwrap();
+    let mut pages = 0;
+    let err = loop {
+        match cursor.next_page() {
+            Ok(Some(_)) => pages += 1,
+            Ok(None) => panic!("a looping listing must not end normally"),
+            Err(e) => break e,
+        }
+        assert!(pages < 5, "the loop was not detected");
+    };
+    assert!(err.to_string().contains("loop"), "{}", err);
+}
+
+#[test]
+fn cancellation_mid_run_reports_what_was_done() {
+    let sim = Sim::start(&["--groups", "400", "--seed", "31", "--throttle", "off"]);
+    let client = token_client(&sim, json!({"writesPerSecond": 40, "writeBurst": 20, "batchConcurrency": 1}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let t = targets(&all, 200);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    let bulk = client.bulk_set(&json!(items)).unwrap();
+    let mut results = Vec::new();
+    let started = Instant::now();
+    loop {
+        let (mut r, done) = bulk.poll(Duration::from_millis(100));
+        results.append(&mut r);
+        if started.elapsed() > Duration::from_millis(1500) {
+            client.cancel();
+        }
+        if done {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60));
+    }
+    assert_eq!(results.len(), 200, "one result per group even when cancelled");
+    let cancelled = results.iter().filter(|r| r["result"] == "cancelled").count();
+    let written: Vec<&Value> = results.iter().filter(|r| r["result"] == "written").collect();
+    assert!(cancelled > 0 && !written.is_empty(), "cancelled {} written {}", cancelled, written.len());
+    // What was reported written is written; what was cancelled was not sent.
+    assert_eq!(sim.stats()["writes"].as_u64().unwrap(), written.len() as u64);
+    // The client still works after a cancel.
+    assert!(client.get_group(&t[0].0, &[]).is_ok());
+    // A listing can be cancelled from another thread too.
+    let cursor = std::sync::Arc::new(client.list_groups(ListOptions { page_size: Some(1), ..Default::default() }).unwrap());
+    let c2 = cursor.clone();
+    let h = std::thread::spawn(move || {
+        let mut n = 0;
+        loop {
+            match c2.next_page() {
+                Ok(Some(_)) => n += 1,
+                Ok(None) => return Ok(n),
+                Err(e) => return Err(e),
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    cursor.cancel();
+    let r = h.join().unwrap();
+    assert!(matches!(r, Err(GraphError::Cancelled)), "{:?}", r);
+}
