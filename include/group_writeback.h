@@ -636,7 +636,7 @@ bool gwb_group_is_synced(const gwb_group *group);
 
 /**
  * True when the group has dynamic membership (`groupTypes` has
- * `DynamicMembership`).
+ * `DynamicMembership`, or a `membershipRule` was read).
  *
  * # Safety
  * `group` is NULL or a live `gwb_group`.
@@ -721,8 +721,9 @@ gwb_status gwb_group_explain_json(const gwb_group *group,
 
 /**
  * Parses a group's JSON and explains it in one call (the output of
- * `gwb_group_explain_json`). Accepts a single group object or a JSON array
- * of them (then the result is an array). On success `*json_out` is a new
+ * `gwb_group_explain_json`). Accepts a single group object, a JSON array
+ * of them, or a Graph list page (`{"value": [...]}`); for the last two the
+ * result is an array. On success `*json_out` is a new
  * string, freed with `gwb_string_free`.
  *
  * # Safety

@@ -399,6 +399,16 @@ pub enum ParseError {
     WrongType { property: &'static str, expected: &'static str, found: &'static str },
 }
 
+/// serde_json's message, with a hint when the text starts with a byte order
+/// mark (JSON text must not; Windows tools sometimes write one).
+pub(crate) fn json_error_text(text: &str, e: &serde_json::Error) -> String {
+    if text.starts_with('\u{feff}') {
+        format!("{} (the text starts with a UTF-8 byte order mark: remove it)", e)
+    } else {
+        e.to_string()
+    }
+}
+
 pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -439,7 +449,7 @@ impl Group {
     /// null). Text that is not JSON, or a property of the wrong JSON type,
     /// is an error.
     pub fn from_json_str(text: &str) -> Result<Self, ParseError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Json(json_error_text(text, &e)))?;
         Self::from_json(&value)
     }
 
@@ -824,11 +834,14 @@ impl ChangeRequest {
     /// explicit `"onPremisesGroupType": null` is a request to reset it, which
     /// validation refuses.
     pub fn from_json_str(text: &str) -> Result<Self, RequestError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| RequestError::Json(e.to_string()))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| RequestError::Json(json_error_text(text, &e)))?;
         let outer = value.as_object().ok_or_else(|| RequestError::Shape(json_kind(&value).into()))?;
+        // A PATCH body: writebackConfiguration, perhaps beside OData annotations.
+        let wrapped = outer.contains_key("writebackConfiguration")
+            && outer.keys().all(|k| k == "writebackConfiguration" || k.starts_with("@odata."));
         let obj = match outer.get("writebackConfiguration") {
-            Some(Value::Object(inner)) if outer.len() == 1 => inner,
-            Some(other) if outer.len() == 1 => {
+            Some(Value::Object(inner)) if wrapped => inner,
+            Some(other) if wrapped => {
                 return Err(RequestError::Shape(format!("writebackConfiguration as {}", json_kind(other))))
             }
             _ => outer,
@@ -847,7 +860,7 @@ impl ChangeRequest {
                 ("isEnabled", other) | ("onPremisesGroupType", other) => {
                     return Err(RequestError::Shape(format!("'{}' as {}", k, json_kind(other))))
                 }
-                ("@odata.type", _) => {}
+                (k, _) if k.starts_with("@odata.") => {}
                 (other, _) => return Err(RequestError::Shape(format!("unknown property '{}'", other))),
             }
         }
@@ -1032,6 +1045,9 @@ fn validate(group: &Group, request: &ChangeRequest) -> Decision {
     }
     // The requested type must be known, allowed for the kind, and not null.
     match &request.on_premises_group_type {
+        // Asking for null where nothing is stored changes nothing (older
+        // Terraform and MSIdentityTools send this beside isEnabled).
+        Some(TypeRequest::ResetToNull) if group.writeback.on_premises_group_type.is_none() => {}
         Some(TypeRequest::ResetToNull) => return refuse(RefusalCode::TypeCannotBeReset, None),
         Some(TypeRequest::Set(t)) if !t.is_known() => return refuse(RefusalCode::UnknownType, Some(t)),
         Some(TypeRequest::Set(t)) if !kind.allowed_types().contains(t) => {

@@ -319,6 +319,18 @@ fn requests_as_graph_properties() {
         Decision::Refused(r) => assert_eq!(r.code, RefusalCode::TypeNotAllowedForKind),
         d => panic!("{:?}", d),
     }
+    // OData annotations beside the wrapper are ignored, as SDKs send them.
+    match check(&m365, r##"{"@odata.type": "#microsoft.graph.group", "writebackConfiguration": {"isEnabled": false}}"##) {
+        Decision::Send { body, .. } => assert_eq!(body, json!({"writebackConfiguration": {"isEnabled": false}})),
+        d => panic!("{:?}", d),
+    }
+    // Null for a type that was never set resets nothing: it is not refused.
+    let unset = group("m365", wb(json!(true), json!(null)));
+    match check(&unset, r#"{"isEnabled": false, "onPremisesGroupType": null}"#) {
+        Decision::Send { body, .. } => assert_eq!(body, json!({"writebackConfiguration": {"isEnabled": false}})),
+        d => panic!("{:?}", d),
+    }
+    assert_eq!(check(&unset, r#"{"onPremisesGroupType": null}"#), Decision::NoChange);
     // Malformed requests are errors, not decisions.
     for bad in ["not json", "[1]", r#"{"isEnabled": "yes"}"#, r#"{"colour": "blue"}"#, r#"{"writebackConfiguration": 4}"#] {
         assert!(ChangeRequest::from_json_str(bad).is_err(), "{}", bad);

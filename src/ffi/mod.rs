@@ -486,7 +486,7 @@ pub unsafe extern "C" fn gwb_group_is_synced(group: *const gwb_group) -> bool {
 }
 
 /// True when the group has dynamic membership (`groupTypes` has
-/// `DynamicMembership`).
+/// `DynamicMembership`, or a `membershipRule` was read).
 ///
 /// # Safety
 /// `group` is NULL or a live `gwb_group`.
@@ -628,8 +628,9 @@ pub unsafe extern "C" fn gwb_group_explain_json(
 }
 
 /// Parses a group's JSON and explains it in one call (the output of
-/// `gwb_group_explain_json`). Accepts a single group object or a JSON array
-/// of them (then the result is an array). On success `*json_out` is a new
+/// `gwb_group_explain_json`). Accepts a single group object, a JSON array
+/// of them, or a Graph list page (`{"value": [...]}`); for the last two the
+/// result is an array. On success `*json_out` is a new
 /// string, freed with `gwb_string_free`.
 ///
 /// # Safety
@@ -646,15 +647,25 @@ pub unsafe extern "C" fn gwb_explain_json(
         if json_out.is_null() {
             return Err(null_param("json_out"));
         }
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| FfiError::new(gwb_status::InvalidJson, format!("not a group: the text is not valid JSON: {}", e)))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            FfiError::new(
+                gwb_status::InvalidJson,
+                format!("not a group: the text is not valid JSON: {}", crate::domain::json_error_text(text, &e)),
+            )
+        })?;
         let explain_one = |v: &serde_json::Value, at: Option<usize>| {
             Group::from_json(v).map(|g| report::explain(&g)).map_err(|e| {
                 let place = at.map(|i| format!(" (element {})", i)).unwrap_or_default();
                 FfiError::new(gwb_status::InvalidJson, format!("not a group{}: {}", place, e))
             })
         };
-        let out = match &value {
+        let list = match &value {
+            serde_json::Value::Object(o) if o.get("value").map_or(false, |v| v.is_array()) && !o.contains_key("id") => {
+                o.get("value")
+            }
+            _ => None,
+        };
+        let out = match list.unwrap_or(&value) {
             serde_json::Value::Array(items) => serde_json::Value::Array(
                 items.iter().enumerate().map(|(i, v)| explain_one(v, Some(i))).collect::<Result<_, _>>()?,
             ),
