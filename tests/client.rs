@@ -425,3 +425,27 @@ fn cancellation_mid_run_reports_what_was_done() {
     let r = h.join().unwrap();
     assert!(matches!(r, Err(GraphError::Cancelled)), "{:?}", r);
 }
+
+#[test]
+fn answers_slower_than_the_timeout_are_retried() {
+    let sim = Sim::start(&[
+        "--groups", "1500", "--seed", "12", "--throttle", "off", "--fault-seed", "8",
+        "--slow-rate", "0.2", "--slow-ms", "3000",
+    ]);
+    let client = token_client(&sim, json!({"timeoutSeconds": 1, "maxRetries": 20}));
+    let all = list_all(&client, ListOptions { page_size: Some(100), ..Default::default() }).unwrap();
+    assert_each_once(&all, 1500);
+    assert!(client.progress().get(|p| &p.retries) > 0, "some answers were slower than the timeout");
+}
+
+#[test]
+fn a_retry_budget_that_runs_out_fails_with_the_last_error() {
+    // Every answer is a 503 asking to come back in 30 s; the budget is 1 s.
+    let sim = Sim::start(&["--groups", "10", "--seed", "1", "--throttle", "off", "--error-rate", "1", "--fault-retry-after", "30"]);
+    let client = token_client(&sim, json!({"maxRetryWaitSeconds": 1, "maxRetries": 3}));
+    let started = Instant::now();
+    let err = list_all(&client, ListOptions::default()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "gave up in time: {:?}", started.elapsed());
+    assert!(err.http_status().map_or(false, |s| s >= 500), "{:?}", err);
+    assert!(err.to_string().contains("stopped after 0 page"), "{}", err);
+}

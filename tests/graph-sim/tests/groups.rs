@@ -85,6 +85,8 @@ fn patch_refuses_what_the_service_refuses() {
     let r = sim(100, 2, |_| {});
     let c = Client::new(&r);
     let m365 = first_of(&c, "m365", |_| true);
+    // Only a type that is set can be refused a reset to null.
+    let m365_typed = first_of(&c, "m365", |g| !g["writebackConfiguration"]["onPremisesGroupType"].is_null());
     let sec = first_of(&c, "security", |g| g["writebackConfiguration"]["onPremisesGroupType"].is_null());
     let dist = first_of(&c, "distribution", |_| true);
     let mailsec = first_of(&c, "mailsec", |_| true);
@@ -97,7 +99,7 @@ fn patch_refuses_what_the_service_refuses() {
         (sec.as_str(), enable("universalDistributionGroup"), "typeNotAllowedForKind"),
         (sec.as_str(), enable("universalMailEnabledSecurityGroup"), "typeNotAllowedForKind"),
         (m365.as_str(), enable("globalSecurityGroup"), "unknownType"),
-        (m365.as_str(), r#"{"writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":null}}"#.to_string(), "typeCannotBeReset"),
+        (m365_typed.as_str(), r#"{"writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":null}}"#.to_string(), "typeCannotBeReset"),
         (m365.as_str(), r#"{"writebackConfiguration":{"isEnabled":null}}"#.to_string(), "isEnabledNull"),
     ];
     for (id, body, detail) in cases {
