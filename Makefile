@@ -28,11 +28,14 @@ header: setup
 demo: release
 	$(CARGO) run --release --quiet --example explain -- samples/groups.json
 
-test: setup test-rust test-header test-c
-	@echo "make test: all suites passed"
+# Every suite, its output kept under target/test-logs/ and scanned for test
+# secrets, with one summary line at the end (scripts/test.sh).
+TEST_SUITES := test-rust test-header test-c test-pwsh
+test: setup
+	./scripts/test.sh $(TEST_SUITES)
 
 test-rust: build
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-fail-fast
 
 # The header compiles alone as C11 and as C++ with every warning an error.
 test-header: build
