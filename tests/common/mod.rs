@@ -37,7 +37,10 @@ pub struct Sim {
 impl Sim {
     pub fn start(args: &[&str]) -> Sim {
         let mut cmd = Command::new(sim_binary());
-        cmd.args(["--listen", "127.0.0.1:0", "--quiet", "--static-token", STATIC_TOKEN]);
+        if !args.contains(&"--listen") {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        cmd.args(["--quiet", "--static-token", STATIC_TOKEN]);
         cmd.args(args);
         cmd.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null());
         let mut child = cmd.spawn().expect("graph-sim starts");
@@ -47,6 +50,23 @@ impl Sim {
         let base = line.trim().trim_end_matches('/').to_string();
         assert!(base.starts_with("http://127.0.0.1:"), "unexpected first line: {:?}", line);
         Sim { base, child }
+    }
+
+    /// Stops the simulator the way an operator would (SIGTERM), so that
+    /// `--save FILE` is written, and waits for it to exit.
+    pub fn terminate(mut self) {
+        #[cfg(unix)]
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("graph-sim did not stop on SIGTERM");
     }
 
     /// A GET on the simulator's control endpoints (no auth).
@@ -70,6 +90,11 @@ impl Drop for Sim {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port that is free now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A minimal blocking HTTP/1.1 GET (Connection: close).
