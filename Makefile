@@ -37,6 +37,11 @@ test: setup
 test-rust: build
 	$(CARGO) test --workspace --no-fail-fast
 
+# The ABI property/fuzz harness, longer than the brief run in make test.
+FUZZ_CASES ?= 100000
+fuzz: setup
+	PROPTEST_CASES=$(FUZZ_CASES) $(CARGO) test --release --test abi_fuzz --test roundtrip_props
+
 # The header compiles alone as C11 and as C++ with every warning an error.
 test-header: build
 	@mkdir -p tests/c/build
