@@ -10,7 +10,12 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('GroupWriteback.Format.ps1xml')
     FunctionsToExport    = @(
+        'Connect-GroupWriteback'
+        'Disconnect-GroupWriteback'
+        'Get-GroupWriteback'
+        'Get-GroupWritebackContext'
         'Resolve-GroupWriteback'
+        'Set-GroupWriteback'
         'Test-GroupWritebackChange'
     )
     CmdletsToExport      = @()

@@ -12,4 +12,14 @@ foreach ($file in @($private + $public)) {
 
 Initialize-GwbNative -ModuleBase $PSScriptRoot
 
+# The Graph connection of this session (Connect-GroupWriteback): its native
+# client is freed by Disconnect-GroupWriteback, or when the module is removed.
+$script:GwbConnection = $null
+$ExecutionContext.SessionState.Module.OnRemove = {
+    if ($null -ne $script:GwbConnection) {
+        $script:GwbConnection.Client.Dispose()
+        $script:GwbConnection = $null
+    }
+}
+
 Export-ModuleMember -Function $public.BaseName

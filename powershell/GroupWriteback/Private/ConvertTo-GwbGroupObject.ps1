@@ -1,58 +1,35 @@
 function ConvertTo-GwbGroupObject {
     <#
     .SYNOPSIS
-    Turns the native rules' report on a group into the module's output object.
+    Turns the native rules' reports on groups into the module's output objects (GroupWriteback.Group).
+
+    .DESCRIPTION
+    The objects are built by the interop assembly, whose output classes are
+    named as the format file and scripts know them (GroupWriteback.Group,
+    GroupWriteback.WritebackConfiguration, GroupWriteback.Caveat), so tens
+    of thousands of groups convert in a fraction of a second. Properties
+    beyond the rules' own (-Property) are added as note properties with
+    Graph's names.
     #>
     [CmdletBinding()]
     [OutputType('GroupWriteback.Group')]
     param(
         [Parameter(Mandatory)]
-        [GroupWriteback.Native.GroupReport] $Report
+        [AllowEmptyCollection()]
+        [GroupWriteback.Native.GroupReport[]] $Report
     )
 
-    $caveats = foreach ($caveat in $Report.Caveats) {
-        [pscustomobject]@{
-            PSTypeName = 'GroupWriteback.Caveat'
-            Code       = $caveat.Code
-            Message    = $caveat.Message
+    foreach ($item in $Report) {
+        if ($null -eq $item.AdditionalProperties) {
+            $item.ToGroup()
+            continue
         }
-    }
-    $effective = if (-not $Report.WrittenBack) {
-        'Not written back'
-    }
-    else {
-        switch ($Report.WrittenBackAs) {
-            'universalDistributionGroup' { 'Distribution' }
-            'universalSecurityGroup' { 'Security' }
-            'universalMailEnabledSecurityGroup' { 'Mail-enabled security' }
-            default { $Report.WrittenBackAs }
+        $group = [psobject]::new($item.ToGroup())
+        foreach ($extra in $item.AdditionalProperties.GetEnumerator()) {
+            if ($null -eq $group.PSObject.Properties[$extra.Key]) {
+                $group.PSObject.Properties.Add([psnoteproperty]::new($extra.Key, $extra.Value))
+            }
         }
-    }
-    [pscustomobject]@{
-        PSTypeName                = 'GroupWriteback.Group'
-        Id                        = $Report.Id
-        DisplayName               = $Report.DisplayName
-        GroupTypes                = [string[]]$Report.GroupTypes
-        SecurityEnabled           = $Report.SecurityEnabled
-        MailEnabled               = $Report.MailEnabled
-        OnPremisesSyncEnabled     = $Report.OnPremisesSyncEnabled
-        WritebackConfiguration    = [pscustomobject]@{
-            PSTypeName          = 'GroupWriteback.WritebackConfiguration'
-            IsEnabled           = $Report.IsEnabled
-            OnPremisesGroupType = $Report.OnPremisesGroupType
-        }
-        Kind                      = $Report.Kind
-        KindDisplayName           = $Report.KindDisplayName
-        IsDynamic                 = $Report.IsDynamic
-        WritebackEnabled          = $Report.WritebackEnabled
-        TargetWritebackType       = $Report.TargetWritebackType
-        WritebackState            = $Report.WritebackState
-        WritebackStateDisplayName = $Report.WritebackStateDisplayName
-        WrittenBack               = $Report.WrittenBack
-        WrittenBackAs             = $Report.WrittenBackAs
-        EffectiveWriteback        = $effective
-        Reason                    = $Report.Reason
-        Explanation               = $Report.Explanation
-        Caveats                   = @($caveats)
+        $group
     }
 }

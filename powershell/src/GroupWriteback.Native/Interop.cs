@@ -12,6 +12,17 @@ namespace GroupWriteback.Native
         InvalidJson = 3,
         InvalidArgument = 4,
         Panic = 5,
+        NotFound = 6,
+        Auth = 7,
+        Forbidden = 8,
+        Throttled = 9,
+        Graph = 10,
+        Network = 11,
+        Cancelled = 12,
+        UntrustedUrl = 13,
+        Refused = 14,
+        Pending = 15,
+        InvalidResponse = 16,
     }
 
     /// <summary>A failed native call: its status and the library's message.</summary>
@@ -25,6 +36,16 @@ namespace GroupWriteback.Native
             GraphCode = graphCode;
             RequestId = requestId;
         }
+
+        /// <summary>An error of one group in a bulk change, with the HTTP status Graph answered.</summary>
+        public GwbException(GwbStatus status, string statusName, string message, string graphCode, string requestId, int? httpStatus)
+            : this(status, statusName, message, graphCode, requestId)
+        {
+            HttpStatus = httpStatus;
+        }
+
+        /// <summary>The HTTP status Graph answered, when known.</summary>
+        public int? HttpStatus { get; }
 
         /// <summary>The gwb_status of the call.</summary>
         public GwbStatus Status { get; }

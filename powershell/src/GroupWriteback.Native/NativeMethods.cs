@@ -121,5 +121,108 @@ namespace GroupWriteback.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr gwb_refusal_name(uint refusal);
+            // ------------------------------------------------------------ client
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_new(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            IntPtr secret,
+            out ClientHandle client,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_client_free(IntPtr client);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_context_json(ClientHandle client, out IntPtr json, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_sign_in(ClientHandle client, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_device_code_begin(ClientHandle client, out IntPtr promptJson, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_device_code_wait(ClientHandle client, uint timeoutMs, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_client_cancel(ClientHandle client);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_progress(ClientHandle client, out GwbProgress progress, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_get_group(
+            ClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string groupId,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out IntPtr json,
+            out ErrorHandle error);
+
+        // ------------------------------------------------------------ listing
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_list_groups(
+            ClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string optionsJson,
+            out CursorHandle cursor,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_cursor_next(CursorHandle cursor, out IntPtr pageJson, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_cursor_cancel(CursorHandle cursor);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_cursor_progress(CursorHandle cursor, out GwbProgress progress, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_cursor_free(IntPtr cursor);
+
+        // ------------------------------------------------------------ bulk changes
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_bulk_set(
+            ClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson,
+            out BulkHandle bulk,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_bulk_poll(
+            BulkHandle bulk,
+            uint timeoutMs,
+            out IntPtr resultsJson,
+            [MarshalAs(UnmanagedType.U1)] out bool done,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_bulk_cancel(BulkHandle bulk);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_bulk_progress(BulkHandle bulk, out GwbProgress progress, out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void gwb_bulk_free(IntPtr bulk);
+    }
+
+    /// <summary>gwb_progress: counters of work done.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct GwbProgress
+    {
+        public ulong Total;
+        public ulong Requests;
+        public ulong PagesRead;
+        public ulong GroupsRead;
+        public ulong Written;
+        public ulong NoChange;
+        public ulong Refused;
+        public ulong Failed;
+        public ulong Cancelled;
+        public ulong Retries;
+        public ulong Throttled;
+        public ulong ThrottleWaitMs;
+        public ulong PacingWaitMs;
     }
 }

@@ -9,6 +9,8 @@ namespace GroupWriteback.Native
     {
         public string Code { get; set; }
         public string Message { get; set; }
+
+        public override string ToString() => Code + ": " + Message;
     }
 
     /// <summary>
@@ -43,54 +45,104 @@ namespace GroupWriteback.Native
         /// <summary>The library's JSON, as returned.</summary>
         public string Json { get; set; }
 
+        /// <summary>The group as the module outputs it.</summary>
+        public GroupWriteback.Group ToGroup() => GroupWriteback.Group.From(this);
+
+        /// <summary>
+        /// Properties of the group beyond those the rules read (asked for with
+        /// -Property), as .NET values; null when there are none.
+        /// </summary>
+        public Dictionary<string, object> AdditionalProperties { get; set; }
+
+        private static readonly HashSet<string> KnownNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "id", "displayName", "groupTypes", "securityEnabled", "mailEnabled", "onPremisesSyncEnabled",
+            "writebackConfiguration", "kind", "kindDisplayName", "isSynced", "isDynamic", "portal", "effective",
+            "membershipRule",
+        };
+
         internal static GroupReport FromJson(string json)
         {
             using (JsonDocument doc = JsonDocument.Parse(json))
             {
-                JsonElement root = doc.RootElement;
-                var report = new GroupReport
+                return FromElement(doc.RootElement, json);
+            }
+        }
+
+        internal static GroupReport FromElement(JsonElement root, string json)
+        {
+            var report = new GroupReport
+            {
+                Json = json ?? root.GetRawText(),
+                Id = Str(root, "id"),
+                DisplayName = Str(root, "displayName"),
+                GroupTypes = StrArray(root, "groupTypes"),
+                SecurityEnabled = Bool(root, "securityEnabled"),
+                MailEnabled = Bool(root, "mailEnabled"),
+                OnPremisesSyncEnabled = Bool(root, "onPremisesSyncEnabled"),
+                Kind = Str(root, "kind"),
+                KindDisplayName = Str(root, "kindDisplayName"),
+                IsSynced = Bool(root, "isSynced") ?? false,
+                IsDynamic = Bool(root, "isDynamic") ?? false,
+            };
+            if (Obj(root, "writebackConfiguration", out JsonElement wb))
+            {
+                report.IsEnabled = Bool(wb, "isEnabled");
+                report.OnPremisesGroupType = Str(wb, "onPremisesGroupType");
+            }
+            if (Obj(root, "portal", out JsonElement portal))
+            {
+                report.WritebackEnabled = Bool(portal, "writebackEnabled") ?? false;
+                report.TargetWritebackType = Str(portal, "targetWritebackType");
+                report.WritebackState = Str(portal, "state");
+                report.WritebackStateDisplayName = Str(portal, "stateDisplayName");
+            }
+            var caveats = new List<CaveatInfo>();
+            if (Obj(root, "effective", out JsonElement eff))
+            {
+                report.WrittenBack = Bool(eff, "writtenBack") ?? false;
+                report.WrittenBackAs = Str(eff, "writtenBackAs");
+                report.Reason = Str(eff, "reason");
+                report.Explanation = Str(eff, "explanation");
+                if (eff.TryGetProperty("caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
-                    Json = json,
-                    Id = Str(root, "id"),
-                    DisplayName = Str(root, "displayName"),
-                    GroupTypes = StrArray(root, "groupTypes"),
-                    SecurityEnabled = Bool(root, "securityEnabled"),
-                    MailEnabled = Bool(root, "mailEnabled"),
-                    OnPremisesSyncEnabled = Bool(root, "onPremisesSyncEnabled"),
-                    Kind = Str(root, "kind"),
-                    KindDisplayName = Str(root, "kindDisplayName"),
-                    IsSynced = Bool(root, "isSynced") ?? false,
-                    IsDynamic = Bool(root, "isDynamic") ?? false,
-                };
-                if (Obj(root, "writebackConfiguration", out JsonElement wb))
-                {
-                    report.IsEnabled = Bool(wb, "isEnabled");
-                    report.OnPremisesGroupType = Str(wb, "onPremisesGroupType");
-                }
-                if (Obj(root, "portal", out JsonElement portal))
-                {
-                    report.WritebackEnabled = Bool(portal, "writebackEnabled") ?? false;
-                    report.TargetWritebackType = Str(portal, "targetWritebackType");
-                    report.WritebackState = Str(portal, "state");
-                    report.WritebackStateDisplayName = Str(portal, "stateDisplayName");
-                }
-                var caveats = new List<CaveatInfo>();
-                if (Obj(root, "effective", out JsonElement eff))
-                {
-                    report.WrittenBack = Bool(eff, "writtenBack") ?? false;
-                    report.WrittenBackAs = Str(eff, "writtenBackAs");
-                    report.Reason = Str(eff, "reason");
-                    report.Explanation = Str(eff, "explanation");
-                    if (eff.TryGetProperty("caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+                    foreach (JsonElement c in list.EnumerateArray())
                     {
-                        foreach (JsonElement c in list.EnumerateArray())
-                        {
-                            caveats.Add(new CaveatInfo { Code = Str(c, "code"), Message = Str(c, "message") });
-                        }
+                        caveats.Add(new CaveatInfo { Code = Str(c, "code"), Message = Str(c, "message") });
                     }
                 }
-                report.Caveats = caveats.ToArray();
-                return report;
+            }
+            report.Caveats = caveats.ToArray();
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                foreach (JsonProperty p in root.EnumerateObject())
+                {
+                    if (KnownNames.Contains(p.Name) || p.Name.StartsWith("@odata", StringComparison.Ordinal)) continue;
+                    report.AdditionalProperties ??= new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+                    report.AdditionalProperties[p.Name] = ToValue(p.Value);
+                }
+            }
+            return report;
+        }
+
+        /// <summary>A JSON value as .NET: string, bool, long or double, null, object[] or a case-insensitive dictionary.</summary>
+        internal static object ToValue(JsonElement v)
+        {
+            switch (v.ValueKind)
+            {
+                case JsonValueKind.String: return v.GetString();
+                case JsonValueKind.True: return true;
+                case JsonValueKind.False: return false;
+                case JsonValueKind.Number: return v.TryGetInt64(out long l) ? (object)l : v.GetDouble();
+                case JsonValueKind.Array:
+                    var items = new List<object>();
+                    foreach (JsonElement e in v.EnumerateArray()) items.Add(ToValue(e));
+                    return items.ToArray();
+                case JsonValueKind.Object:
+                    var map = new System.Collections.Hashtable(StringComparer.OrdinalIgnoreCase);
+                    foreach (JsonProperty p in v.EnumerateObject()) map[p.Name] = ToValue(p.Value);
+                    return map;
+                default: return null;
             }
         }
 
@@ -155,5 +207,108 @@ namespace GroupWriteback.Native
 
         /// <summary>The library's JSON of the decision.</summary>
         public string Json { get; set; }
+    }
+}
+
+namespace GroupWriteback
+{
+    using GroupWriteback.Native;
+
+    // The module's output types. Their full names are the type names the
+    // format file and scripts know (GroupWriteback.Group, ...), so objects
+    // need no PowerShell type name added one by one.
+
+    /// <summary>One caveat of an explanation: a stable code and a sentence.</summary>
+    public sealed class Caveat
+    {
+        public string Code { get; set; }
+        public string Message { get; set; }
+
+        public override string ToString() => Code + ": " + Message;
+    }
+
+    /// <summary>writebackConfiguration as the module shows it.</summary>
+    public sealed class WritebackConfiguration
+    {
+        public bool? IsEnabled { get; set; }
+        public string OnPremisesGroupType { get; set; }
+
+        public override string ToString()
+        {
+            string e = IsEnabled.HasValue ? (IsEnabled.Value ? "true" : "false") : "null";
+            return "isEnabled: " + e + ", onPremisesGroupType: " + (OnPremisesGroupType ?? "null");
+        }
+    }
+
+    /// <summary>
+    /// A group as the module outputs it:
+    /// Graph's properties, the portal's view and the effective behaviour.
+    /// Built here rather than in script so that tens of thousands of groups
+    /// convert quickly.
+    /// </summary>
+    public sealed class Group
+    {
+        public string Id { get; set; }
+        public string DisplayName { get; set; }
+        public string[] GroupTypes { get; set; }
+        public bool? SecurityEnabled { get; set; }
+        public bool? MailEnabled { get; set; }
+        public bool? OnPremisesSyncEnabled { get; set; }
+        public WritebackConfiguration WritebackConfiguration { get; set; }
+        public string Kind { get; set; }
+        public string KindDisplayName { get; set; }
+        public bool IsDynamic { get; set; }
+        public bool WritebackEnabled { get; set; }
+        public string TargetWritebackType { get; set; }
+        public string WritebackState { get; set; }
+        public string WritebackStateDisplayName { get; set; }
+        public bool WrittenBack { get; set; }
+        public string WrittenBackAs { get; set; }
+        public string EffectiveWriteback { get; set; }
+        public string Reason { get; set; }
+        public string Explanation { get; set; }
+        public Caveat[] Caveats { get; set; }
+
+        public override string ToString() => DisplayName ?? Id ?? string.Empty;
+
+        /// <summary>The portal's words for the type a group is written back as.</summary>
+        public static string EffectiveName(bool writtenBack, string writtenBackAs)
+        {
+            if (!writtenBack) return "Not written back";
+            switch (writtenBackAs)
+            {
+                case "universalDistributionGroup": return "Distribution";
+                case "universalSecurityGroup": return "Security";
+                case "universalMailEnabledSecurityGroup": return "Mail-enabled security";
+                default: return writtenBackAs;
+            }
+        }
+
+        internal static Group From(GroupReport r)
+        {
+            return new Group
+            {
+                Id = r.Id,
+                DisplayName = r.DisplayName,
+                GroupTypes = r.GroupTypes,
+                SecurityEnabled = r.SecurityEnabled,
+                MailEnabled = r.MailEnabled,
+                OnPremisesSyncEnabled = r.OnPremisesSyncEnabled,
+                WritebackConfiguration = new WritebackConfiguration { IsEnabled = r.IsEnabled, OnPremisesGroupType = r.OnPremisesGroupType },
+                Kind = r.Kind,
+                KindDisplayName = r.KindDisplayName,
+                IsDynamic = r.IsDynamic,
+                WritebackEnabled = r.WritebackEnabled,
+                TargetWritebackType = r.TargetWritebackType,
+                WritebackState = r.WritebackState,
+                WritebackStateDisplayName = r.WritebackStateDisplayName,
+                WrittenBack = r.WrittenBack,
+                WrittenBackAs = r.WrittenBackAs,
+                EffectiveWriteback = EffectiveName(r.WrittenBack, r.WrittenBackAs),
+                Reason = r.Reason,
+                Explanation = r.Explanation,
+                Caveats = Array.ConvertAll(r.Caveats ?? Array.Empty<CaveatInfo>(), c => new Caveat { Code = c.Code, Message = c.Message }),
+            };
+        }
     }
 }

@@ -1,0 +1,80 @@
+function Write-GwbBulkResult {
+    <#
+    .SYNOPSIS
+    Reports one result of a bulk change as the calling command: verbose for written and no change (and the group with -PassThru), an error for refused, failed and cancelled.
+    #>
+    [CmdletBinding()]
+    [OutputType('GroupWriteback.Group')]
+    param(
+        [Parameter(Mandatory)]
+        [System.Management.Automation.PSCmdlet] $Cmdlet,
+
+        [Parameter(Mandatory)]
+        [GroupWriteback.Native.BulkResult] $Result,
+
+        [Parameter(Mandatory)]
+        [pscustomobject] $Entry,
+
+        [Parameter(Mandatory)]
+        [string] $Requested,
+
+        [switch] $PassThru,
+
+        [Parameter(Mandatory)]
+        [GroupWriteback.Native.GraphClient] $Client
+    )
+
+    $name = if ($Result.DisplayName) { "'$($Result.DisplayName)' ($($Result.Id))" } else { $Entry.Name }
+    switch ($Result.Result) {
+        { $_ -in 'written', 'noChange' } {
+            if ($_ -eq 'written') {
+                Write-Verbose -Message "Group ${name}: written ($($Result.Body))."
+            }
+            else {
+                Write-Verbose -Message "Group ${name}: already $Requested, nothing sent."
+            }
+            if (-not $PassThru) {
+                break
+            }
+            if ($null -ne $Entry.GroupJson) {
+                $json = $Entry.GroupJson
+                if ($_ -eq 'written' -and $Result.Body) {
+                    $before = ConvertFrom-Json -InputObject $json -AsHashtable
+                    $body = ConvertFrom-Json -InputObject $Result.Body -AsHashtable
+                    if ($null -eq $before['writebackConfiguration']) { $before['writebackConfiguration'] = @{} }
+                    foreach ($key in $body['writebackConfiguration'].Keys) {
+                        $before['writebackConfiguration'][$key] = $body['writebackConfiguration'][$key]
+                    }
+                    $json = ConvertTo-Json -InputObject $before -Depth 6 -Compress
+                }
+                $explained = [GroupWriteback.Native.Rules]::TryExplain($json)
+                if ($explained.Success) {
+                    ConvertTo-GwbGroupObject -Report $explained.Value
+                    break
+                }
+            }
+            try {
+                ConvertTo-GwbGroupObject -Report $Client.GetGroup($Result.Id, $null)
+            }
+            catch {
+                $Cmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity "Reading group $name after the change" -TargetObject $Entry.Target))
+            }
+            break
+        }
+        'refused' {
+            $text = "Not set to ${Requested}: $($Result.RefusalMessage) (rule $($Result.RefusalCode))"
+            $Cmdlet.WriteError((New-GwbRefusalErrorRecord -Code $Result.RefusalCode -Message $text -TargetObject $Entry.Target))
+            break
+        }
+        'cancelled' {
+            $exception = [System.OperationCanceledException]::new("Group $name was not changed: the operation was cancelled before it was sent.")
+            $Cmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
+                    $exception, 'GroupWriteback.Cancelled', [System.Management.Automation.ErrorCategory]::OperationStopped, $Entry.Target))
+            break
+        }
+        default {
+            $exception = if ($null -ne $Result.Error) { $Result.Error } else { [System.InvalidOperationException]::new('no detail') }
+            $Cmdlet.WriteError((New-GwbGraphErrorRecord -Exception $exception -Activity "Setting group $name to $Requested" -TargetObject $Entry.Target))
+        }
+    }
+}

@@ -1,0 +1,314 @@
+function Connect-GroupWriteback {
+    <#
+    .SYNOPSIS
+    Signs in to Microsoft Graph for the GroupWriteback commands, like Connect-MgGraph.
+
+    .DESCRIPTION
+    Connect-GroupWriteback creates the module's Graph client and signs in at
+    once, so a wrong secret, certificate or token id fails here with an
+    AuthenticationError rather than at the first command. The connection
+    belongs to the module (one per session); Connect-GroupWriteback again
+    replaces it and Disconnect-GroupWriteback ends it.
+
+    Sign-in methods, as Connect-MgGraph names them:
+
+    - -ClientSecretCredential: app-only with a client secret (the credential's
+      user name is the application (client) id, its password the secret).
+    - -CertificateThumbprint or -Certificate: app-only with a certificate and
+      its private key (RSA). The thumbprint is looked up in the CurrentUser
+      and LocalMachine "My" stores that exist on this platform.
+    - -AccessToken: a token you already have, as a SecureString.
+    - -UseDeviceCode: a person signs in on another device; the sign-in
+      message is shown as a warning and the command waits (Ctrl+C stops it).
+    - No credential parameter: Azure Identity's environment variables
+      (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or
+      AZURE_CLIENT_CERTIFICATE_PATH with AZURE_CLIENT_CERTIFICATE_PASSWORD,
+      AZURE_AUTHORITY_HOST). -TenantId and -ClientId override the variables.
+
+    Secrets are taken only as SecureString or PSCredential and turned into
+    plain text only for the native call, in memory that is zeroed right after;
+    the native library keeps its own copy and wipes it when disconnected.
+
+    The app needs Group.Read.All to read and Group.ReadWrite.All to change
+    writeback (application permissions, with admin consent).
+
+    Entra Connect group writeback v2 is deprecated by Microsoft; the property is still read by the sync engines.
+
+    .PARAMETER TenantId
+    The directory (tenant) id or a verified domain, e.g. contoso.onmicrosoft.com.
+
+    .PARAMETER ClientId
+    The application (client) id. For -UseDeviceCode it defaults to the
+    Microsoft Graph Command Line Tools app (14d82eec-204b-4c2f-b7e8-296a70dab67e),
+    as Connect-MgGraph does.
+
+    .PARAMETER ClientSecretCredential
+    The app's id as user name and its client secret as password (Get-Credential).
+
+    .PARAMETER CertificateThumbprint
+    The thumbprint of a certificate with its private key in the CurrentUser or LocalMachine "My" store.
+
+    .PARAMETER Certificate
+    A certificate with its RSA private key (X509Certificate2), for example from
+    Get-PfxCertificate or [X509Certificate2]::CreateFromPemFile().
+
+    .PARAMETER AccessToken
+    A Microsoft Graph access token, as a SecureString.
+
+    .PARAMETER UseDeviceCode
+    Signs in a person with the device code flow.
+
+    .PARAMETER Environment
+    The national cloud: Global (default), USGov (GCC High), USGovDoD or China (21Vianet).
+
+    .PARAMETER Endpoint
+    A Graph base URL other than the cloud's, such as a simulated tenant's
+    (http://127.0.0.1:port); sign-in goes to the same address. https is
+    required except for loopback addresses.
+
+    .PARAMETER PassThru
+    Returns the connection's context (as Get-GroupWritebackContext).
+
+    .EXAMPLE
+    Connect-GroupWriteback -TenantId contoso.onmicrosoft.com -ClientSecretCredential (Get-Credential -UserName 8f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b)
+
+    Signs in as an app with its client secret, as Connect-MgGraph -ClientSecretCredential does.
+
+    .EXAMPLE
+    Connect-GroupWriteback -TenantId $tenantId -ClientId $appId -CertificateThumbprint 3A7F0C2B9E1D4F56A8B7C6D5E4F3A2B1C0D9E8F7
+
+    Signs in as an app with a certificate from the certificate store.
+
+    .EXAMPLE
+    Connect-GroupWriteback -UseDeviceCode -TenantId contoso.onmicrosoft.com
+
+    Shows a code to enter at the device login page, then waits for the sign-in.
+
+    .EXAMPLE
+    $env:AZURE_TENANT_ID = $tenantId; $env:AZURE_CLIENT_ID = $appId; $env:AZURE_CLIENT_SECRET = $secret
+    Connect-GroupWriteback
+
+    Signs in with Azure Identity's environment variables, as in a pipeline job.
+
+    .EXAMPLE
+    Connect-GroupWriteback -Environment USGov -TenantId $tenantId -Certificate (Get-PfxCertificate ./app.pfx)
+
+    Signs in to the US Government (GCC High) cloud with a certificate file.
+
+    .EXAMPLE
+    Connect-GroupWriteback -Endpoint http://127.0.0.1:41234 -AccessToken (Read-Host -AsSecureString 'Token') -PassThru
+
+    Connects to a simulated tenant with a token and shows the context.
+
+    .INPUTS
+    None.
+
+    .OUTPUTS
+    GroupWriteback.Context (with -PassThru)
+
+    .NOTES
+    Entra Connect group writeback v2 is deprecated by Microsoft; the property is still read by the sync engines.
+
+    .LINK
+    Disconnect-GroupWriteback
+
+    .LINK
+    Get-GroupWritebackContext
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Environment', SupportsShouldProcess)]
+    [OutputType('GroupWriteback.Context')]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'ClientSecret')]
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(Mandatory, ParameterSetName = 'Certificate')]
+        [Parameter(ParameterSetName = 'DeviceCode')]
+        [Parameter(ParameterSetName = 'Environment')]
+        [Alias('Tenant')]
+        [ValidateNotNullOrEmpty()]
+        [string] $TenantId,
+
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [Parameter(Mandatory, ParameterSetName = 'Certificate')]
+        [Parameter(ParameterSetName = 'DeviceCode')]
+        [Parameter(ParameterSetName = 'Environment')]
+        [Alias('AppId', 'ApplicationId')]
+        [ValidateNotNullOrEmpty()]
+        [string] $ClientId,
+
+        [Parameter(Mandatory, ParameterSetName = 'ClientSecret')]
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $ClientSecretCredential,
+
+        [Parameter(Mandatory, ParameterSetName = 'CertificateThumbprint')]
+        [ValidateNotNullOrEmpty()]
+        [string] $CertificateThumbprint,
+
+        [Parameter(Mandatory, ParameterSetName = 'Certificate')]
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate,
+
+        [Parameter(Mandatory, ParameterSetName = 'AccessToken')]
+        [securestring] $AccessToken,
+
+        [Parameter(Mandatory, ParameterSetName = 'DeviceCode')]
+        [Alias('DeviceCode')]
+        [switch] $UseDeviceCode,
+
+        [ValidateSet('Global', 'USGov', 'USGovDoD', 'China')]
+        [string] $Environment = 'Global',
+
+        [ValidateNotNull()]
+        [uri] $Endpoint,
+
+        [switch] $PassThru
+    )
+
+    $options = [ordered]@{ cloud = $Environment }
+    if ($PSBoundParameters.ContainsKey('Endpoint')) {
+        $options.endpoint = $Endpoint.AbsoluteUri
+    }
+    $secret = $null
+    $certificateToUse = $null
+    $certificatePath = $null
+    $source = $PSCmdlet.ParameterSetName
+    switch ($PSCmdlet.ParameterSetName) {
+        'AccessToken' {
+            $options.auth = 'accessToken'
+            $secret = $AccessToken
+        }
+        'ClientSecret' {
+            $options.auth = 'clientSecret'
+            $options.tenantId = $TenantId
+            $options.clientId = $ClientSecretCredential.UserName
+            $secret = $ClientSecretCredential.Password
+        }
+        'Certificate' {
+            $options.auth = 'certificate'
+            $options.tenantId = $TenantId
+            $options.clientId = $ClientId
+            $certificateToUse = $Certificate
+        }
+        'CertificateThumbprint' {
+            $options.auth = 'certificate'
+            $options.tenantId = $TenantId
+            $options.clientId = $ClientId
+            $certificateToUse = [GroupWriteback.Native.Credentials]::FindByThumbprint($CertificateThumbprint)
+            if ($null -eq $certificateToUse) {
+                $exception = [System.Management.Automation.ItemNotFoundException]::new(
+                    "No certificate with the thumbprint '$CertificateThumbprint' and its private key was found in the CurrentUser or LocalMachine 'My' store.")
+                $record = [System.Management.Automation.ErrorRecord]::new(
+                    $exception, 'GroupWriteback.CertificateNotFound', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $CertificateThumbprint)
+                $PSCmdlet.ThrowTerminatingError($record)
+            }
+        }
+        'DeviceCode' {
+            $options.auth = 'deviceCode'
+            $options.clientId = if ($PSBoundParameters.ContainsKey('ClientId')) { $ClientId } else { '14d82eec-204b-4c2f-b7e8-296a70dab67e' }
+            if ($PSBoundParameters.ContainsKey('TenantId')) {
+                $options.tenantId = $TenantId
+            }
+        }
+        'Environment' {
+            $variables = Get-GwbAzureEnvironment
+            $options.tenantId = if ($PSBoundParameters.ContainsKey('TenantId')) { $TenantId } else { $variables.TenantId }
+            $options.clientId = if ($PSBoundParameters.ContainsKey('ClientId')) { $ClientId } else { $variables.ClientId }
+            if ($variables.AuthorityHost -and -not $PSBoundParameters.ContainsKey('Endpoint')) {
+                $options.authority = if ($variables.AuthorityHost -match '://') { $variables.AuthorityHost } else { "https://$($variables.AuthorityHost)" }
+            }
+            $missing = @(
+                if (-not $options.tenantId) { 'AZURE_TENANT_ID' }
+                if (-not $options.clientId) { 'AZURE_CLIENT_ID' }
+                if (-not $variables.HasSecret -and -not $variables.CertificatePath) { 'AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH' }
+            )
+            if ($missing.Count -gt 0) {
+                $exception = [System.ArgumentException]::new(
+                    "No credential was given and Azure Identity's environment variables are incomplete (missing: $($missing -join ', ')). Pass -ClientSecretCredential, -CertificateThumbprint, -Certificate, -AccessToken or -UseDeviceCode, or set the variables.")
+                $record = [System.Management.Automation.ErrorRecord]::new(
+                    $exception, 'GroupWriteback.NoCredential', [System.Management.Automation.ErrorCategory]::AuthenticationError, $null)
+                $PSCmdlet.ThrowTerminatingError($record)
+            }
+            if ($variables.HasSecret) {
+                $options.auth = 'clientSecret'
+                $source = 'Environment (client secret)'
+            }
+            else {
+                $options.auth = 'certificate'
+                $source = 'Environment (certificate)'
+                $certificatePath = $variables.CertificatePath
+            }
+        }
+    }
+
+    $target = if ($options.Contains('endpoint')) { $options.endpoint } else { "Microsoft Graph ($Environment)" }
+    $who = @($options['clientId'], $options['tenantId']) | Where-Object { $_ }
+    $action = if ($who) { "Sign in ($($options['auth']), $($who -join ' in tenant '))" } else { "Sign in ($($options['auth']))" }
+    if (-not $PSCmdlet.ShouldProcess($target, $action)) {
+        return
+    }
+
+    $client = $null
+    $connected = $false
+    try {
+        try {
+            $optionsJson = ConvertTo-Json -InputObject $options -Compress
+            $client = if ($null -ne $certificateToUse) {
+                [GroupWriteback.Native.GraphClient]::CreateWithCertificate($optionsJson, $certificateToUse)
+            }
+            elseif ($null -ne $certificatePath) {
+                [GroupWriteback.Native.GraphClient]::CreateWithCertificateFile($optionsJson, $certificatePath, 'AZURE_CLIENT_CERTIFICATE_PASSWORD')
+            }
+            elseif ($source -like 'Environment*') {
+                [GroupWriteback.Native.GraphClient]::CreateWithEnvironmentSecret($optionsJson, 'AZURE_CLIENT_SECRET')
+            }
+            else {
+                [GroupWriteback.Native.GraphClient]::Create($optionsJson, $secret)
+            }
+        }
+        catch {
+            $record = New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Creating the Graph client' -TargetObject $target
+            $PSCmdlet.ThrowTerminatingError($record)
+        }
+
+        try {
+            if ($PSCmdlet.ParameterSetName -eq 'DeviceCode') {
+                $prompt = ConvertFrom-Json -InputObject $client.BeginDeviceCode()
+                Write-Warning -Message $prompt.message
+                while (-not $client.WaitDeviceCode(500)) {
+                    Write-Verbose -Message "Waiting for the device code sign-in (code $($prompt.userCode))."
+                }
+            }
+            else {
+                $client.SignIn()
+            }
+        }
+        catch {
+            $record = New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Signing in' -TargetObject $target
+            if ($record.CategoryInfo.Category -ne 'OperationStopped') {
+                $record.CategoryInfo.Category = [System.Management.Automation.ErrorCategory]::AuthenticationError
+            }
+            $PSCmdlet.ThrowTerminatingError($record)
+        }
+
+        $previous = $script:GwbConnection
+        $script:GwbConnection = [pscustomobject]@{
+            Client      = $client
+            Source      = $source
+            ConnectedAt = [datetime]::Now
+        }
+        $connected = $true
+        if ($null -ne $previous) {
+            $previous.Client.Dispose()
+        }
+    }
+    finally {
+        if (-not $connected -and $null -ne $client) {
+            $client.Dispose()
+        }
+    }
+
+    $context = Get-GwbContextObject -Connection $script:GwbConnection
+    Write-Verbose -Message "Connected to $($context.GraphEndpoint) as $($context.ClientId) in tenant $($context.TenantId) ($($context.AuthType))."
+    if ($PassThru) {
+        $context
+    }
+}
