@@ -59,9 +59,15 @@ test-header: build
 # The C client, against the cdylib, under AddressSanitizer and UBSan. It
 # reads Microsoft's documented bodies from FIXTURES. After the run, every
 # gwb_ function the header declares must be called somewhere under tests/c.
+# test_client drives the Graph client (gwb_client_*, gwb_cursor_*,
+# gwb_bulk_*) against the simulated tenant: it starts GRAPH_SIM (built by
+# `cargo build --workspace`) once per scenario and stops it afterwards.
 FIXTURES ?= $(CURDIR)/tests/fixtures
+GRAPH_SIM ?= $(CURDIR)/target/debug/graph-sim
 C_TEST_SRC := tests/c/test_abi.c
+C_CLIENT_TEST_SRC := tests/c/test_client.c
 C_TEST_FLAGS = $(CFLAGS_TEST) -DGWB_FIXTURES_DIR='"$(FIXTURES)"'
+C_CLIENT_TEST_FLAGS = $(CFLAGS_TEST) -DGWB_GRAPH_SIM='"$(GRAPH_SIM)"' -DGWB_SIM_TESTDATA='"$(CURDIR)/tests/graph-sim/testdata"'
 C_TEST_LIBS := -Ltarget/debug -lgroup_writeback -Wl,-rpath,$(CURDIR)/target/debug -lpthread
 define C_TEST_COVERAGE
 missing=$$(for f in $$(grep -o 'gwb_[a-z_]*(' include/group_writeback.h | tr -d '(' | sort -u); do \
@@ -77,14 +83,25 @@ test-c: build
 	$(CC) $(C_TEST_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(C_TEST_SRC) \
 	  -o tests/c/build/test_abi $(C_TEST_LIBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_abi "$(FIXTURES)"
+	@test -x $(GRAPH_SIM) || { echo "$(GRAPH_SIM) is missing: cargo build --workspace builds it"; exit 1; }
+	$(CC) $(C_CLIENT_TEST_FLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(C_CLIENT_TEST_SRC) \
+	  -o tests/c/build/test_client $(C_TEST_LIBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_client "$(GRAPH_SIM)"
 	@$(C_TEST_COVERAGE)
 
-# The same client without sanitizers, under valgrind's memcheck.
+# The same clients without sanitizers, under valgrind's memcheck. The Graph
+# client test runs with --quick there: every scenario and path, on smaller
+# tenants and fewer changes (1,500 groups listed instead of 20,000, 100 bulk
+# changes instead of 300), since memcheck slows the library down ~30x.
+VALGRIND = valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+  --num-callers=40 --suppressions=tests/c/valgrind.supp
 test-c-valgrind: build
 	@mkdir -p tests/c/build
 	$(CC) $(C_TEST_FLAGS) $(C_TEST_SRC) -o tests/c/build/test_abi_valgrind $(C_TEST_LIBS)
-	valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
-	  --num-callers=40 --suppressions=tests/c/valgrind.supp tests/c/build/test_abi_valgrind "$(FIXTURES)"
+	$(VALGRIND) tests/c/build/test_abi_valgrind "$(FIXTURES)"
+	@test -x $(GRAPH_SIM) || { echo "$(GRAPH_SIM) is missing: cargo build --workspace builds it"; exit 1; }
+	$(CC) $(C_CLIENT_TEST_FLAGS) $(C_CLIENT_TEST_SRC) -o tests/c/build/test_client_valgrind $(C_TEST_LIBS)
+	$(VALGRIND) tests/c/build/test_client_valgrind --quick "$(GRAPH_SIM)"
 	@$(C_TEST_COVERAGE)
 
 clean:
