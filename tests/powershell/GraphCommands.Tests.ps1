@@ -1,0 +1,353 @@
+# The Graph-backed commands against graph-sim (tests/graph-sim), with the
+# module imported as a user imports it.
+
+BeforeAll {
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'GraphSim.psm1') -Force
+    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name $moduleDir -Force -ErrorAction Stop
+    $script:repoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).Path
+    $script:tenantId = '5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30'
+    $script:appId = '8f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b'
+    $script:readOnlyAppId = '2b7e9f40-13c5-4d8a-b6e2-7f0a1c3d5e6f'
+    $script:staticToken = 'pester-static-token'
+    $script:sim = Start-TestGraphSim -ArgumentList @('--groups', '300', '--seed', '42', '--static-token', $staticToken,
+        '--auto-approve-after', '0.2', '--device-code-interval', '1')
+
+    function New-TestSecret {
+        param([string] $Text)
+        $secure = [securestring]::new()
+        foreach ($c in $Text.ToCharArray()) { $secure.AppendChar($c) }
+        $secure.MakeReadOnly()
+        $secure
+    }
+
+    function Connect-TestSim {
+        Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken)
+    }
+
+    Connect-TestSim
+    $script:groups = @(Get-GroupWriteback -All)
+}
+
+AfterAll {
+    Disconnect-GroupWriteback -ErrorAction Ignore
+    Stop-TestGraphSim -Sim $sim
+}
+
+Describe 'Connect-GroupWriteback' {
+    AfterEach {
+        Connect-TestSim
+    }
+
+    It 'signs in with an access token (-AccessToken)' {
+        $context = Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken) -PassThru
+        $context.PSObject.TypeNames[0] | Should -Be 'GroupWriteback.Context'
+        $context.AuthType | Should -Be 'accessToken'
+        $context.GraphEndpoint | Should -Be "$($sim.Url)/"
+        @(Get-GroupWriteback -Top 3).Count | Should -Be 3
+    }
+
+    It 'signs in with a client secret (-ClientSecretCredential)' {
+        $credential = [pscredential]::new($appId, (New-TestSecret 'graph-sim-secret'))
+        Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientSecretCredential $credential
+        $context = Get-GroupWritebackContext
+        $context.AuthType | Should -Be 'clientSecret'
+        $context.ClientId | Should -Be $appId
+        $context.TenantId | Should -Be $tenantId
+        ($context | Out-String) | Should -Not -Match 'graph-sim-secret'
+        @(Get-GroupWriteback -Top 2).Count | Should -Be 2
+    }
+
+    It 'fails at connect time with a wrong secret, as an AuthenticationError' {
+        $credential = [pscredential]::new($appId, (New-TestSecret 'not-the-secret'))
+        $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientSecretCredential $credential } | Should -Throw -PassThru
+        $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $thrown.Exception.Message | Should -Not -Match 'not-the-secret'
+    }
+
+    It 'signs in with a certificate (-Certificate)' {
+        $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(
+            (Join-Path -Path $repoRoot -ChildPath 'tests/graph-sim/testdata/client-assertion-cert.pem'),
+            (Join-Path -Path $repoRoot -ChildPath 'tests/graph-sim/testdata/client-assertion-key.pem'))
+        $context = Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientId $appId -Certificate $certificate -PassThru
+        $context.AuthType | Should -Be 'certificate'
+        @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+    }
+
+    It 'reports a missing certificate thumbprint as ObjectNotFound' {
+        $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientId $appId -CertificateThumbprint '0000000000000000000000000000000000000000' } |
+            Should -Throw -PassThru
+        $thrown.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.CertificateNotFound*'
+    }
+
+    It 'signs in with a device code, showing the sign-in message as a warning' {
+        $context = Connect-GroupWriteback -Endpoint $sim.Url -UseDeviceCode -TenantId $tenantId -ClientId $appId -PassThru -WarningVariable prompt -WarningAction SilentlyContinue
+        $context.AuthType | Should -Be 'deviceCode'
+        "$prompt" | Should -Match 'code'
+        @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+    }
+
+    It "falls back to Azure Identity's environment variables" {
+        $saved = @{}
+        foreach ($name in 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH') {
+            $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
+        }
+        try {
+            $env:AZURE_TENANT_ID = $tenantId
+            $env:AZURE_CLIENT_ID = $readOnlyAppId
+            $env:AZURE_CLIENT_SECRET = 'graph-sim-readonly-secret'
+            $env:AZURE_CLIENT_CERTIFICATE_PATH = $null
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -PassThru
+            $context.ClientId | Should -Be $readOnlyAppId
+            $context.CredentialSource | Should -BeLike 'Environment*'
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+    }
+
+    It 'says what is missing when there is no credential at all' {
+        $saved = @{}
+        foreach ($name in 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH') {
+            $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
+            [System.Environment]::SetEnvironmentVariable($name, $null)
+        }
+        try {
+            $thrown = { Connect-GroupWriteback -Endpoint $sim.Url } | Should -Throw -PassThru
+            $thrown.FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.NoCredential*'
+            $thrown.Exception.Message | Should -Match 'AZURE_CLIENT_ID'
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $before = Get-GroupWritebackContext
+        Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret 'other') -WhatIf
+        (Get-GroupWritebackContext).ConnectedAt | Should -Be $before.ConnectedAt
+    }
+}
+
+Describe 'Disconnect-GroupWriteback and Get-GroupWritebackContext' {
+    AfterAll {
+        Connect-TestSim
+    }
+
+    It 'ends the connection; the commands then ask to connect' {
+        $ended = Disconnect-GroupWriteback -PassThru
+        $ended.AuthType | Should -Be 'accessToken'
+        Get-GroupWritebackContext | Should -BeNullOrEmpty
+        $thrown = { Get-GroupWriteback -Top 1 } | Should -Throw -PassThru
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.NotConnected*'
+        $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
+    }
+
+    It 'writes an error when there is nothing to end' {
+        Disconnect-GroupWriteback -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.NotConnected*'
+    }
+}
+
+Describe 'Get-GroupWriteback' {
+    It 'returns the first page only without -All or -Top, like Get-MgBetaGroup' {
+        @(Get-GroupWriteback).Count | Should -Be 100
+        @(Get-GroupWriteback -PageSize 7).Count | Should -Be 7
+    }
+
+    It 'reads every group with -All, as GroupWriteback.Group objects like Resolve-GroupWriteback' {
+        $groups.Count | Should -Be 300
+        $first = $groups[0]
+        $first.PSObject.TypeNames[0] | Should -Be 'GroupWriteback.Group'
+        foreach ($name in 'Id', 'DisplayName', 'GroupTypes', 'SecurityEnabled', 'MailEnabled', 'OnPremisesSyncEnabled', 'WritebackConfiguration',
+            'WritebackEnabled', 'TargetWritebackType', 'WritebackState', 'WrittenBack', 'EffectiveWriteback', 'Reason', 'Explanation', 'Caveats') {
+            $first.PSObject.Properties[$name] | Should -Not -BeNullOrEmpty -Because "$name is part of GroupWriteback.Group"
+        }
+        $offline = Resolve-GroupWriteback -InputObject $first
+        $offline.WritebackState | Should -Be $first.WritebackState
+        $offline.EffectiveWriteback | Should -Be $first.EffectiveWriteback
+    }
+
+    It 'returns at most -Top groups' {
+        @(Get-GroupWriteback -Top 5).Count | Should -Be 5
+        @(Get-GroupWriteback -Top 150 -PageSize 40).Count | Should -Be 150
+    }
+
+    It "prints Microsoft's two columns with the docs' pipeline, only groups whose isEnabled is true" {
+        $rows = @(Get-GroupWriteback -All | Where-Object {$_.writebackConfiguration.isEnabled -Like $true} | Select-Object Displayname,@{N="WriteBackEnabled";E={$_.writebackConfiguration.isEnabled}})
+        $rows.Count | Should -BeGreaterThan 0
+        @($rows[0].PSObject.Properties.Name) | Should -Be @('Displayname', 'WriteBackEnabled')
+        $byName = @{}
+        foreach ($g in $groups) { $byName[$g.DisplayName] = $g.Id }
+        foreach ($row in $rows) {
+            $row.WriteBackEnabled | Should -BeTrue
+            (Get-TestSimGroup -Sim $sim -Id $byName[$row.Displayname]).writebackConfiguration.isEnabled | Should -BeTrue
+        }
+        $expected = @($groups | Where-Object { $_.Id -and (Get-TestSimGroup -Sim $sim -Id $_.Id).writebackConfiguration.isEnabled -eq $true })
+        $rows.Count | Should -Be $expected.Count
+        (($rows | Out-String) -split "`n")[1] | Should -Match 'Displayname\s+WriteBackEnabled'
+    }
+
+    It 'filters on the portal column and on the effective behaviour' {
+        $enabled = @(Get-GroupWriteback -All -WritebackEnabled $true)
+        $enabled.Count | Should -Be @($groups | Where-Object { $_.WritebackConfiguration.IsEnabled -eq $true }).Count
+        $hidden = @(Get-GroupWriteback -All -WrittenBack $true | Where-Object WritebackState -eq 'NoWriteback')
+        $hidden.Count | Should -BeGreaterThan 0
+        $hidden | ForEach-Object { $_.WrittenBack | Should -BeTrue }
+        @(Get-GroupWriteback -All -WrittenBack $false | Where-Object WrittenBack).Count | Should -Be 0
+    }
+
+    It 'reads one group by -GroupId and by piped objects with an Id' {
+        $one = Get-GroupWriteback -GroupId $groups[3].Id
+        $one.Id | Should -Be $groups[3].Id
+        $piped = @($groups[0..2] | Get-GroupWriteback)
+        $piped.Id | Should -Be $groups[0..2].Id
+        @([pscustomobject]@{ Id = $groups[5].Id } | Get-GroupWriteback).Id | Should -Be $groups[5].Id
+    }
+
+    It 'passes -Filter and -Search to Graph' {
+        $unified = @(Get-GroupWriteback -All -Filter "groupTypes/any(c:c eq 'Unified')")
+        $unified.Count | Should -Be @($groups | Where-Object { $_.GroupTypes -contains 'Unified' }).Count
+        $word = ($groups | Where-Object { $_.DisplayName -like 'SG-*' } | Select-Object -First 1).DisplayName
+        $found = @(Get-GroupWriteback -All -Search '"displayName:SG"')
+        $found.Count | Should -BeGreaterThan 0
+        $found.DisplayName | Should -Contain $word
+        $bad = Get-GroupWriteback -All -Filter 'createdDateTime ge 2020-01-01' -ErrorAction SilentlyContinue -ErrorVariable err
+        $bad | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Request_UnsupportedQuery*'
+    }
+
+    It 'sets -CountVariable to the number of matching groups' {
+        $null = Get-GroupWriteback -Top 3 -CountVariable total
+        $total | Should -Be 300
+        $null = Get-GroupWriteback -All -Filter "groupTypes/any(c:c eq 'Unified')" -CountVariable unified
+        $unified | Should -Be @($groups | Where-Object { $_.GroupTypes -contains 'Unified' }).Count
+    }
+
+    It 'adds -Property values to the objects' {
+        $g = Get-GroupWriteback -Top 1 -Property mail, createdDateTime
+        $g.PSObject.Properties['createdDateTime'] | Should -Not -BeNullOrEmpty
+    }
+
+    It 'stops the listing early for Select-Object -First 5' {
+        $null = Invoke-RestMethod -Method Post -Uri "$($sim.Url)/_sim/stats/reset"
+        $five = @(Get-GroupWriteback -All -PageSize 20 | Select-Object -First 5)
+        $five.Count | Should -Be 5
+        Start-Sleep -Milliseconds 300
+        (Get-TestSimStat -Sim $sim).graphRequests | Should -BeLessOrEqual 3 -Because 'all 300 groups at 20 a page would take 15 requests'
+    }
+
+    It 'reports an unknown group as ObjectNotFound with Graph''s code' {
+        $null = Get-GroupWriteback -GroupId 00000000-0000-4000-8000-000000000000 -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Request_ResourceNotFound*'
+        $err[0].TargetObject | Should -Be '00000000-0000-4000-8000-000000000000'
+        $err[0].Exception.RequestId | Should -Not -BeNullOrEmpty
+    }
+
+    It 'reports a bad token as AuthenticationError (401)' {
+        try {
+            Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret 'wrong-token')
+            $null = Get-GroupWriteback -Top 1 -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+            "$($err[0])" | Should -Not -Match 'wrong-token'
+        }
+        finally {
+            Connect-TestSim
+        }
+    }
+}
+
+Describe 'Set-GroupWriteback' {
+    BeforeAll {
+        function Find-TestGroup {
+            param([scriptblock] $Where, [int] $Count = 1)
+            @($groups | Where-Object $Where | Select-Object -First $Count)
+        }
+        $script:cloudSecurity = { -not $_.OnPremisesSyncEnabled -and $_.SecurityEnabled -and -not $_.MailEnabled -and $_.GroupTypes -notcontains 'Unified' }
+        $script:cloudM365 = { -not $_.OnPremisesSyncEnabled -and $_.GroupTypes -contains 'Unified' }
+    }
+
+    It 'changes nothing with -WhatIf, and says what would be sent' {
+        $before = (Get-TestSimStat -Sim $sim).writes
+        $targets = Find-TestGroup -Where $cloudSecurity -Count 3
+        $targets | Set-GroupWriteback -State NoWriteback -WhatIf -InformationVariable info
+        Set-GroupWriteback -GroupId $targets[0].Id -State Security -WhatIf
+        (Get-TestSimStat -Sim $sim).writes | Should -Be $before
+    }
+
+    It 'sets piped groups in bulk (end state checked in the simulator)' {
+        $targets = Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -ne 'Security' } -Count 25
+        $targets.Count | Should -Be 25
+        $after = @($targets | Set-GroupWriteback -State Security -PassThru)
+        $after.Count | Should -Be 25
+        $after | ForEach-Object { $_.WritebackState | Should -Be 'Security' }
+        foreach ($t in $targets) {
+            $stored = Get-TestSimGroup -Sim $sim -Id $t.Id
+            $stored.writebackConfiguration.isEnabled | Should -BeTrue
+            $stored.writebackConfiguration.onPremisesGroupType | Should -Be 'universalSecurityGroup'
+        }
+    }
+
+    It 'sets one group by -GroupId with -IsEnabled and -OnPremisesGroupType' {
+        $target = (Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -ne 'Distribution' } -Count 40)[-1]
+        $result = Set-GroupWriteback -GroupId $target.Id -IsEnabled $true -OnPremisesGroupType universalDistributionGroup -PassThru
+        $result.WritebackState | Should -Be 'Distribution'
+        (Get-TestSimGroup -Sim $sim -Id $target.Id).writebackConfiguration.onPremisesGroupType | Should -Be 'universalDistributionGroup'
+        Set-GroupWriteback -GroupId $target.Id -State NoWriteback
+        (Get-TestSimGroup -Sim $sim -Id $target.Id).writebackConfiguration.isEnabled | Should -BeFalse
+    }
+
+    It 'refuses <Case> as a non-terminating InvalidOperation error naming the group and the rule' -ForEach @(
+        @{ Case = 'a synced group'; State = 'Security'; Code = 'syncedFromOnPremises'; Where = { $_.OnPremisesSyncEnabled -eq $true } }
+        @{ Case = 'a distribution group'; State = 'Security'; Code = 'distributionGroupNotEligible'; Where = { -not $_.OnPremisesSyncEnabled -and $_.MailEnabled -and -not $_.SecurityEnabled -and $_.GroupTypes -notcontains 'Unified' } }
+        @{ Case = 'a mail-enabled security group'; State = 'Security'; Code = 'mailEnabledSecurityGroupNotEligible'; Where = { -not $_.OnPremisesSyncEnabled -and $_.MailEnabled -and $_.SecurityEnabled -and $_.GroupTypes -notcontains 'Unified' } }
+        @{ Case = 'security to Distribution'; State = 'Distribution'; Code = 'typeNotAllowedForKind'; Where = { -not $_.OnPremisesSyncEnabled -and $_.SecurityEnabled -and -not $_.MailEnabled -and $_.GroupTypes -notcontains 'Unified' } }
+    ) {
+        $target = Find-TestGroup -Where $Where
+        $target | Should -Not -BeNullOrEmpty
+        $before = (Get-TestSimStat -Sim $sim).writes
+        $ok = Find-TestGroup -Where $cloudM365
+        $out = @($target[0], $ok[0]) | Set-GroupWriteback -State $State -PassThru -ErrorAction SilentlyContinue -ErrorVariable err
+        $err.Count | Should -Be 1
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err[0].FullyQualifiedErrorId | Should -BeLike "GroupWriteback.Refused.$Code,*"
+        $err[0].Exception.Data['RefusalCode'] | Should -Be $Code
+        $err[0].TargetObject.Id | Should -Be $target[0].Id
+        "$($err[0])" | Should -Match ([regex]::Escape($target[0].DisplayName))
+        (Get-TestSimStat -Sim $sim).writes - $before | Should -BeLessOrEqual 1
+        if ($State -eq 'Security') { @($out).Count | Should -Be 1 }
+        # By id only: the library reads the group and refuses it the same way.
+        Set-GroupWriteback -GroupId $target[0].Id -State $State -ErrorAction SilentlyContinue -ErrorVariable err2
+        $err2[0].FullyQualifiedErrorId | Should -BeLike "GroupWriteback.Refused.$Code,*"
+    }
+
+    It 'reports an unknown group as ObjectNotFound with Graph''s code and request id' {
+        Set-GroupWriteback -GroupId 00000000-0000-4000-8000-000000000000 -State Security -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Request_ResourceNotFound*'
+        $err[0].Exception.RequestId | Should -Not -BeNullOrEmpty
+        $err[0].Exception.HttpStatus | Should -Be 404
+    }
+
+    It 'reports PermissionDenied (403) for the read-only app' {
+        try {
+            $credential = [pscredential]::new($readOnlyAppId, (New-TestSecret 'graph-sim-readonly-secret'))
+            Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientSecretCredential $credential
+            $target = Find-TestGroup -Where { (& $cloudSecurity) -and $_.WritebackState -ne 'Security' }
+            $target | Set-GroupWriteback -State Security -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            $err[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Authorization_RequestDenied*'
+        }
+        finally {
+            Connect-TestSim
+        }
+    }
+
+    It 'asks for a change with the Properties parameter set' {
+        { Set-GroupWriteback -GroupId $groups[0].Id -PassThru -IsEnabled:$false -OnPremisesGroupType:$null } | Should -Throw
+    }
+}
