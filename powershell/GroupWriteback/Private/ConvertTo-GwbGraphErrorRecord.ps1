@@ -1,4 +1,4 @@
-function New-GwbGraphErrorRecord {
+function ConvertTo-GwbGraphErrorRecord {
     <#
     .SYNOPSIS
     Turns a failed Graph call (a GwbException) into an ErrorRecord with a category, the target and Graph's code.
@@ -22,13 +22,15 @@ function New-GwbGraphErrorRecord {
         [string] $Activity,
 
         [AllowNull()]
-        [object] $TargetObject
+        [object] $TargetObject,
+
+        [System.Nullable[System.Management.Automation.ErrorCategory]] $Category
     )
 
     $inner = Get-GwbInnerException -Exception $Exception
     if ($inner -isnot [GroupWriteback.Native.GwbException]) {
         $message = "$Activity failed: $($inner.Message)"
-        $category = if ($inner -is [System.ArgumentException]) { 'InvalidArgument' } else { 'InvalidOperation' }
+        $category = if ($null -ne $Category) { $Category } elseif ($inner -is [System.ArgumentException]) { 'InvalidArgument' } else { 'InvalidOperation' }
         $record = [System.Management.Automation.ErrorRecord]::new($inner, 'GroupWriteback.Failed', $category, $TargetObject)
         $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($message)
         return $record
@@ -37,7 +39,7 @@ function New-GwbGraphErrorRecord {
     $status = $inner.Status
     $http = $inner.HttpStatus
     $code = $inner.GraphCode
-    $category = switch ($status) {
+    $category = if ($null -ne $Category) { $Category } else { switch ($status) {
         'NotFound' { 'ObjectNotFound'; break }
         'Forbidden' { 'PermissionDenied'; break }
         'Auth' { 'AuthenticationError'; break }
@@ -55,7 +57,7 @@ function New-GwbGraphErrorRecord {
             break
         }
         default { 'InvalidResult' }
-    }
+    } }
     $detail = @()
     if ($http) { $detail += "HTTP $http" }
     if ($code) { $detail += "Graph error $code" }

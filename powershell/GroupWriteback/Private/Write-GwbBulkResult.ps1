@@ -53,17 +53,18 @@ function Write-GwbBulkResult {
                     break
                 }
             }
-            try {
-                ConvertTo-GwbGroupObject -Report $Client.GetGroup($Result.Id, $null)
+            $read = $Client.TryGetGroup($Result.Id, $null)
+            if ($read.Success) {
+                ConvertTo-GwbGroupObject -Report $read.Value
             }
-            catch {
-                $Cmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity "Reading group $name after the change" -TargetObject $Entry.Target))
+            else {
+                $Cmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $read.Error -Activity "Reading group $name after the change" -TargetObject $Entry.Target))
             }
             break
         }
         'refused' {
             $text = "Not set to ${Requested}: $($Result.RefusalMessage) (rule $($Result.RefusalCode))"
-            $Cmdlet.WriteError((New-GwbRefusalErrorRecord -Code $Result.RefusalCode -Message $text -TargetObject $Entry.Target))
+            $Cmdlet.WriteError((ConvertTo-GwbRefusalErrorRecord -Code $Result.RefusalCode -Message $text -TargetObject $Entry.Target))
             break
         }
         'cancelled' {
@@ -74,7 +75,7 @@ function Write-GwbBulkResult {
         }
         default {
             $exception = if ($null -ne $Result.Error) { $Result.Error } else { [System.InvalidOperationException]::new('no detail') }
-            $Cmdlet.WriteError((New-GwbGraphErrorRecord -Exception $exception -Activity "Setting group $name to $Requested" -TargetObject $Entry.Target))
+            $Cmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $exception -Activity "Setting group $name to $Requested" -TargetObject $Entry.Target))
         }
     }
 }

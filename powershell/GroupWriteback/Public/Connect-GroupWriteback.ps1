@@ -246,46 +246,44 @@ function Connect-GroupWriteback {
         return
     }
 
-    $client = $null
+    $optionsJson = ConvertTo-Json -InputObject $options -Compress
+    $created = if ($null -ne $certificateToUse) {
+        [GroupWriteback.Native.GraphClient]::TryCreateWithCertificate($optionsJson, $certificateToUse)
+    }
+    elseif ($null -ne $certificatePath) {
+        [GroupWriteback.Native.GraphClient]::TryCreateWithCertificateFile($optionsJson, $certificatePath, 'AZURE_CLIENT_CERTIFICATE_PASSWORD')
+    }
+    elseif ($source -like 'Environment*') {
+        [GroupWriteback.Native.GraphClient]::TryCreateWithEnvironmentSecret($optionsJson, 'AZURE_CLIENT_SECRET')
+    }
+    else {
+        [GroupWriteback.Native.GraphClient]::TryCreate($optionsJson, $secret)
+    }
+    if (-not $created.Success) {
+        $PSCmdlet.ThrowTerminatingError((ConvertTo-GwbGraphErrorRecord -Exception $created.Error -Activity 'Creating the Graph client' -TargetObject $target))
+    }
+    $client = $created.Value
     $connected = $false
     try {
-        try {
-            $optionsJson = ConvertTo-Json -InputObject $options -Compress
-            $client = if ($null -ne $certificateToUse) {
-                [GroupWriteback.Native.GraphClient]::CreateWithCertificate($optionsJson, $certificateToUse)
-            }
-            elseif ($null -ne $certificatePath) {
-                [GroupWriteback.Native.GraphClient]::CreateWithCertificateFile($optionsJson, $certificatePath, 'AZURE_CLIENT_CERTIFICATE_PASSWORD')
-            }
-            elseif ($source -like 'Environment*') {
-                [GroupWriteback.Native.GraphClient]::CreateWithEnvironmentSecret($optionsJson, 'AZURE_CLIENT_SECRET')
-            }
-            else {
-                [GroupWriteback.Native.GraphClient]::Create($optionsJson, $secret)
-            }
-        }
-        catch {
-            $record = New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Creating the Graph client' -TargetObject $target
-            $PSCmdlet.ThrowTerminatingError($record)
-        }
-
-        try {
-            if ($PSCmdlet.ParameterSetName -eq 'DeviceCode') {
-                $prompt = ConvertFrom-Json -InputObject $client.BeginDeviceCode()
+        $signedIn = if ($PSCmdlet.ParameterSetName -eq 'DeviceCode') {
+            $begun = $client.TryBeginDeviceCode()
+            if ($begun.Success) {
+                $prompt = ConvertFrom-Json -InputObject $begun.Value
                 Write-Warning -Message $prompt.message
-                while (-not $client.WaitDeviceCode(500)) {
-                    Write-Verbose -Message "Waiting for the device code sign-in (code $($prompt.userCode))."
-                }
+                do {
+                    $waited = $client.TryWaitDeviceCode(500)
+                } while ($waited.Success -and -not $waited.Value)
+                $waited
             }
             else {
-                $client.SignIn()
+                $begun
             }
         }
-        catch {
-            $record = New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Signing in' -TargetObject $target
-            if ($record.CategoryInfo.Category -ne 'OperationStopped') {
-                $record.CategoryInfo.Category = [System.Management.Automation.ErrorCategory]::AuthenticationError
-            }
+        else {
+            $client.TrySignIn()
+        }
+        if (-not $signedIn.Success) {
+            $record = ConvertTo-GwbGraphErrorRecord -Exception $signedIn.Error -Activity 'Signing in' -TargetObject $target -Category AuthenticationError
             $PSCmdlet.ThrowTerminatingError($record)
         }
 
@@ -301,7 +299,7 @@ function Connect-GroupWriteback {
         }
     }
     finally {
-        if (-not $connected -and $null -ne $client) {
+        if (-not $connected) {
             $client.Dispose()
         }
     }

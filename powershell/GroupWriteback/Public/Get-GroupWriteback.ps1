@@ -170,14 +170,12 @@ function Get-GroupWriteback {
         if ($PSCmdlet.ParameterSetName -eq 'Get') {
             $getOptions = if ($extra.Count -gt 0) { ConvertTo-Json -InputObject @{ property = $extra } -Compress } else { $null }
             foreach ($id in $GroupId) {
-                try {
-                    $report = $client.GetGroup($id, $getOptions)
-                }
-                catch {
-                    $PSCmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity "Reading group '$id'" -TargetObject $id))
+                $result = $client.TryGetGroup($id, $getOptions)
+                if (-not $result.Success) {
+                    $PSCmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $result.Error -Activity "Reading group '$id'" -TargetObject $id))
                     continue
                 }
-                ConvertTo-GwbGroupObject -Report $report
+                ConvertTo-GwbGroupObject -Report $result.Value
             }
             return
         }
@@ -209,26 +207,23 @@ function Get-GroupWriteback {
         ) -join ', '
         $target = if ($query) { "groups ($query)" } else { 'groups' }
 
-        try {
-            $cursor = $client.ListGroups((ConvertTo-Json -InputObject $options -Compress))
-        }
-        catch {
-            $PSCmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Listing groups' -TargetObject $target))
+        $started = $client.TryListGroups((ConvertTo-Json -InputObject $options -Compress))
+        if (-not $started.Success) {
+            $PSCmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $started.Error -Activity 'Listing groups' -TargetObject $target))
             return
         }
+        $cursor = $started.Value
         $activity = 'Reading groups with their writeback configuration'
         $read = 0
         $countSet = $false
         try {
             while ($true) {
-                $page = $null
-                try {
-                    $page = $cursor.TryNext(200)
-                }
-                catch {
-                    $PSCmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Listing groups' -TargetObject $target))
+                $next = $cursor.TryNextPage(200)
+                if (-not $next.Success) {
+                    $PSCmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $next.Error -Activity 'Listing groups' -TargetObject $target))
                     break
                 }
+                $page = $next.Value
                 if ($null -eq $page) {
                     continue
                 }

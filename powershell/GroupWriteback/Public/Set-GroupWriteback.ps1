@@ -145,14 +145,12 @@ function Set-GroupWriteback {
         $report = $null
         if ($null -eq $groupJson -and $WhatIfPreference) {
             if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }
-            try {
-                $report = $connection.Client.GetGroup($GroupId, $null)
-                $groupJson = $report.Json
-            }
-            catch {
-                $PSCmdlet.WriteError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity "Reading group '$GroupId'" -TargetObject $target))
+            $read = $connection.Client.TryGetGroup($GroupId, $null)
+            if (-not $read.Success) {
+                $PSCmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $read.Error -Activity "Reading group '$GroupId'" -TargetObject $target))
                 return
             }
+            $groupJson = $read.Value.Json
         }
 
         $name = $GroupId
@@ -179,7 +177,7 @@ function Set-GroupWriteback {
                 $null = $PSCmdlet.ShouldProcess("Group ${name}: nothing would be sent. $text.", "Group ${name}: nothing would be sent.", 'Set-GroupWriteback')
             }
             else {
-                $PSCmdlet.WriteError((New-GwbRefusalErrorRecord -Code $decision.RefusalCode -Message $text -TargetObject $target))
+                $PSCmdlet.WriteError((ConvertTo-GwbRefusalErrorRecord -Code $decision.RefusalCode -Message $text -TargetObject $target))
             }
             return
         }
@@ -212,19 +210,22 @@ function Set-GroupWriteback {
         if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }
         $client = $connection.Client
         $changesJson = ConvertTo-Json -InputObject @($pending | ForEach-Object { $_.Change }) -Depth 6 -Compress
-        try {
-            $bulk = $client.BulkSet($changesJson)
+        $started = $client.TryBulkSet($changesJson)
+        if (-not $started.Success) {
+            $PSCmdlet.ThrowTerminatingError((ConvertTo-GwbGraphErrorRecord -Exception $started.Error -Activity 'Starting the bulk change' -TargetObject $null))
         }
-        catch {
-            $PSCmdlet.ThrowTerminatingError((New-GwbGraphErrorRecord -Exception $_.Exception -Activity 'Starting the bulk change' -TargetObject $null))
-        }
+        $bulk = $started.Value
         $total = $pending.Count
         $counts = [ordered]@{ written = 0; noChange = 0; refused = 0; failed = 0; cancelled = 0 }
         $activity = 'Setting group writeback'
         $finished = $false
         try {
             do {
-                $poll = $bulk.Poll(200)
+                $polled = $bulk.TryPoll(200)
+                if (-not $polled.Success) {
+                    $PSCmdlet.ThrowTerminatingError((ConvertTo-GwbGraphErrorRecord -Exception $polled.Error -Activity 'Reading the results of the bulk change' -TargetObject $null))
+                }
+                $poll = $polled.Value
                 foreach ($result in $poll.Results) {
                     $counts[$result.Result]++
                     $entry = $pending[$result.Index]
@@ -240,9 +241,10 @@ function Set-GroupWriteback {
                 $bulk.Cancel()
                 $deadline = [datetime]::UtcNow.AddSeconds(30)
                 do {
-                    $poll = $bulk.Poll(200)
-                    foreach ($result in $poll.Results) { $counts[$result.Result]++ }
-                } until ($poll.Done -or [datetime]::UtcNow -gt $deadline)
+                    $polled = $bulk.TryPoll(200)
+                    if (-not $polled.Success) { break }
+                    foreach ($result in $polled.Value.Results) { $counts[$result.Result]++ }
+                } until ($polled.Value.Done -or [datetime]::UtcNow -gt $deadline)
                 $bulk.Dispose()
                 $summary = "Set-GroupWriteback was stopped: $($counts.written) written, $($counts.noChange) already as requested, $($counts.refused) refused, $($counts.failed) failed, $($counts.cancelled) not sent, of $total groups."
                 $script:GwbLastStopSummary = $summary

@@ -113,7 +113,10 @@ namespace GroupWriteback.Native
                 return CreateWith(node.ToJsonString(), null);
             }
             string password = passwordVariable == null ? null : Environment.GetEnvironmentVariable(passwordVariable);
+            // X509CertificateLoader is not in net6.0; newer runtimes (Add-Type) flag the constructor.
+#pragma warning disable SYSLIB0057
             using (var certificate = new X509Certificate2(full, password, X509KeyStorageFlags.EphemeralKeySet | X509KeyStorageFlags.Exportable))
+#pragma warning restore SYSLIB0057
             {
                 return CreateWithCertificate(optionsJson, certificate);
             }
@@ -133,6 +136,21 @@ namespace GroupWriteback.Native
             }
             return new GraphClient(client);
         }
+
+        // Try variants: never throw, so a failure leaves nothing in
+        // PowerShell's $Error or -ErrorVariable beyond the record the command
+        // writes. Value is the result (null for void methods).
+
+        public static RuleResult TryCreate(string optionsJson, SecureString secret) => RuleResult.Run(() => Create(optionsJson, secret));
+        public static RuleResult TryCreateWithCertificate(string optionsJson, X509Certificate2 certificate) => RuleResult.Run(() => CreateWithCertificate(optionsJson, certificate));
+        public static RuleResult TryCreateWithEnvironmentSecret(string optionsJson, string variable) => RuleResult.Run(() => CreateWithEnvironmentSecret(optionsJson, variable));
+        public static RuleResult TryCreateWithCertificateFile(string optionsJson, string path, string passwordVariable) => RuleResult.Run(() => CreateWithCertificateFile(optionsJson, path, passwordVariable));
+        public RuleResult TrySignIn() => RuleResult.Run(() => { SignIn(); return null; });
+        public RuleResult TryBeginDeviceCode() => RuleResult.Run(() => BeginDeviceCode());
+        public RuleResult TryWaitDeviceCode(uint timeoutMs) => RuleResult.Run(() => WaitDeviceCode(timeoutMs));
+        public RuleResult TryGetGroup(string groupId, string optionsJson) => RuleResult.Run(() => GetGroup(groupId, optionsJson));
+        public RuleResult TryListGroups(string optionsJson) => RuleResult.Run(() => ListGroups(optionsJson));
+        public RuleResult TryBulkSet(string changesJson) => RuleResult.Run(() => BulkSet(changesJson));
 
         /// <summary>True once the client was freed.</summary>
         public bool IsDisposed => _handle.IsClosed;
@@ -297,6 +315,9 @@ namespace GroupWriteback.Native
             return done.GetAwaiter().GetResult();
         }
 
+        /// <summary><see cref="TryNext"/> without exceptions: Value is the page, or null when it has not arrived yet.</summary>
+        public RuleResult TryNextPage(int timeoutMs) => RuleResult.Run(() => TryNext(timeoutMs));
+
         private ListPage Next()
         {
             uint status = NativeMethods.gwb_cursor_next(_handle, out IntPtr json, out ErrorHandle error);
@@ -424,6 +445,9 @@ namespace GroupWriteback.Native
             }
             return new BulkPoll { Results = results.ToArray(), Done = done };
         }
+
+        /// <summary><see cref="Poll"/> without exceptions: Value is a <see cref="BulkPoll"/>.</summary>
+        public RuleResult TryPoll(uint timeoutMs) => RuleResult.Run(() => Poll(timeoutMs));
 
         private static GwbStatus StatusOf(int? http, string code)
         {

@@ -43,6 +43,14 @@ namespace GroupWriteback.Native
             {
                 return new RuleResult(null, e);
             }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                return new RuleResult(null, e);
+            }
+            catch (System.IO.IOException e)
+            {
+                return new RuleResult(null, e);
+            }
         }
     }
 }

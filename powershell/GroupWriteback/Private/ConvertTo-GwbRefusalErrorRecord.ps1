@@ -1,4 +1,4 @@
-function New-GwbRefusalErrorRecord {
+function ConvertTo-GwbRefusalErrorRecord {
     <#
     .SYNOPSIS
     The ErrorRecord of a change the writeback rules refuse: InvalidOperation, the group as target, the rule's code in the ErrorId and the exception's data.
