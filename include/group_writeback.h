@@ -1000,7 +1000,8 @@ gwb_status gwb_client_device_code_wait(const gwb_client *client,
 void gwb_client_cancel(const gwb_client *client);
 
 /**
- * The client's counters since it was created.
+ * The client's counters since it was created: every listing, read, set
+ * and bulk change it ran.
  *
  * # Safety
  * `client` is NULL or a live `gwb_client`; `progress_out` is NULL or

@@ -61,6 +61,8 @@ struct Shared {
     finished: AtomicBool,
     notify: Notify,
     progress: Arc<Progress>,
+    /// The client's counters, which count bulk changes too.
+    client: Arc<Inner>,
     /// The number of results there will be.
     total: usize,
 }
@@ -76,6 +78,7 @@ impl Shared {
             _ => |p| &p.failed,
         };
         self.progress.add(field, 1);
+        self.client.progress.add(field, 1);
         self.results.lock().unwrap_or_else(|p| p.into_inner()).push(r);
         self.notify.notify_waiters();
     }
@@ -150,12 +153,14 @@ impl Client {
         let cancel = self.operation_token();
         let progress = Arc::new(Progress::default());
         progress.add(|p| &p.total, parsed.len() as u64);
+        self.inner.progress.add(|p| &p.total, parsed.len() as u64);
         let shared = Arc::new(Shared {
             results: Mutex::new(Vec::with_capacity(parsed.len())),
             delivered: Mutex::new(0),
             finished: AtomicBool::new(false),
             notify: Notify::new(),
             progress,
+            client: self.inner.clone(),
             total: parsed.len(),
         });
         let mut items = Vec::with_capacity(parsed.len());

@@ -137,12 +137,12 @@ impl Pacer {
         }
     }
 
-    /// A batch of writes went through unthrottled: the pace recovers by 5%
+    /// A batch of writes went through unthrottled: the pace recovers by 10%
     /// toward the configured rate (additive-increase, multiplicative-decrease
     /// with `throttled`).
     pub async fn succeeded(&self) {
         let mut st = self.state.lock().await;
-        st.interval = st.interval.div_f64(1.05).max(st.base);
+        st.interval = st.interval.div_f64(1.1).max(st.base);
         st.burst = (st.burst + 1).min(self.base_burst);
     }
 

@@ -293,7 +293,8 @@ pub unsafe extern "C" fn gwb_client_cancel(client: *const gwb_client) {
     })
 }
 
-/// The client's counters since it was created.
+/// The client's counters since it was created: every listing, read, set
+/// and bulk change it ran.
 ///
 /// # Safety
 /// `client` is NULL or a live `gwb_client`; `progress_out` is NULL or
