@@ -568,6 +568,15 @@ const char *gwb_error_graph_code(const gwb_error *error);
 const char *gwb_error_request_id(const gwb_error *error);
 
 /**
+ * The HTTP status Graph answered when the error came from Graph (e.g. 404,
+ * 429), else 0.
+ *
+ * # Safety
+ * `error` is NULL or a live `gwb_error`.
+ */
+uint32_t gwb_error_http_status(const gwb_error *error);
+
+/**
  * Frees an error. NULL is allowed.
  *
  * # Safety

@@ -301,6 +301,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
 
     // 2. The rules decide; only real changes are sent.
     let mut writes = Vec::new();
+    let mut afters = HashMap::new();
     for it in items.iter_mut().filter(|i| !i.done) {
         let group = it.group.as_ref().expect("read above");
         let gref = json!({"id": group.id.clone().unwrap_or_else(|| it.id.clone()), "displayName": group.display_name});
@@ -313,14 +314,17 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
                 shared.push(result_json(&gref, "noChange", None, None, None, 0), it.index);
                 it.done = true;
             }
-            Decision::Send { body, .. } => writes.push(Pending {
-                item: it.index,
-                method: "PATCH",
-                url: format!("/groups/{}", encode_id(&it.id)),
-                body: Some(body),
-                attempts: 0,
-                not_before: Instant::now(),
-                }),
+            Decision::Send { body, after } => {
+                afters.insert(it.index, after.to_json());
+                writes.push(Pending {
+                    item: it.index,
+                    method: "PATCH",
+                    url: format!("/groups/{}", encode_id(&it.id)),
+                    body: Some(body),
+                    attempts: 0,
+                    not_before: Instant::now(),
+                });
+            }
         }
     }
 
@@ -332,7 +336,13 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
         let gref = json!({"id": group.id.clone().unwrap_or_else(|| it.id.clone()), "displayName": group.display_name});
         let body = bodies.get(&idx);
         match outcome {
-            Ok(_) => shared.push(result_json(&gref, "written", body, None, None, 1), idx),
+            Ok(_) => {
+                let mut r = result_json(&gref, "written", body, None, None, 1);
+                if let Some(a) = afters.get(&idx) {
+                    r["after"] = a.clone();
+                }
+                shared.push(r, idx)
+            }
             Err((GraphError::Cancelled, attempts)) => {
                 shared.push(result_json(&gref, "cancelled", body, None, None, attempts), idx)
             }

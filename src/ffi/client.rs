@@ -99,6 +99,7 @@ impl From<GraphError> for FfiError {
             other => other.graph_code().map(str::to_string),
         };
         f.request_id = e.request_id().map(str::to_string);
+        f.http_status = e.http_status().unwrap_or(0);
         f
     }
 }

@@ -134,6 +134,7 @@ pub struct gwb_error {
     message: CString,
     graph_code: Option<CString>,
     request_id: Option<CString>,
+    http_status: u16,
 }
 
 /// A parsed group. Created by `gwb_group_parse`, freed by `gwb_group_free`.
@@ -184,11 +185,12 @@ pub(crate) struct FfiError {
     message: String,
     graph_code: Option<String>,
     request_id: Option<String>,
+    http_status: u16,
 }
 
 impl FfiError {
     pub(crate) fn new(status: gwb_status, message: impl Into<String>) -> Self {
-        FfiError { status, message: message.into(), graph_code: None, request_id: None }
+        FfiError { status, message: message.into(), graph_code: None, request_id: None, http_status: 0 }
     }
 }
 
@@ -226,6 +228,7 @@ pub(crate) fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(
                     message: to_cstring(&e.message),
                     graph_code: e.graph_code.as_deref().map(to_cstring),
                     request_id: e.request_id.as_deref().map(to_cstring),
+                    http_status: e.http_status,
                 });
                 // SAFETY: the caller passes a writable `gwb_error **` or NULL.
                 unsafe { *error_out = Box::into_raw(err) };
@@ -374,6 +377,17 @@ pub unsafe extern "C" fn gwb_error_graph_code(error: *const gwb_error) -> *const
 pub unsafe extern "C" fn gwb_error_request_id(error: *const gwb_error) -> *const c_char {
     // SAFETY: per contract.
     guard_value(ptr::null(), || unsafe { error.as_ref() }.map_or(ptr::null(), |e| borrowed(&e.request_id)))
+}
+
+/// The HTTP status Graph answered when the error came from Graph (e.g. 404,
+/// 429), else 0.
+///
+/// # Safety
+/// `error` is NULL or a live `gwb_error`.
+#[no_mangle]
+pub unsafe extern "C" fn gwb_error_http_status(error: *const gwb_error) -> u32 {
+    // SAFETY: per contract.
+    guard_value(0, || unsafe { error.as_ref() }.map_or(0, |e| e.http_status as u32))
 }
 
 /// Frees an error. NULL is allowed.

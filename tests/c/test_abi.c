@@ -247,6 +247,7 @@ static void test_null_handles(void) {
   CHECK(gwb_error_message(NULL) == NULL);
   CHECK(gwb_error_graph_code(NULL) == NULL);
   CHECK(gwb_error_request_id(NULL) == NULL);
+  CHECK_UINT(gwb_error_http_status(NULL), 0);
 
   /* Each *_free accepts NULL. */
   gwb_group_free(NULL);

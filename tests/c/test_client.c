@@ -112,7 +112,12 @@ static void check_fail_at(gwb_status status, gwb_error **err, gwb_status want, c
     const char *rid = gwb_error_request_id(*err);
     if (!record(rid != NULL && rid[0] != '\0', file, line, "CHECK_FAIL", "a non-empty request id"))
       print_error(*err);
+    uint32_t http = gwb_error_http_status(*err);
+    record(http >= 400 && http <= 599, file, line, "CHECK_FAIL", "Graph's HTTP status comes with its error");
   }
+  if (want == GWB_STATUS_NULL_PARAMETER || want == GWB_STATUS_INVALID_JSON || want == GWB_STATUS_INVALID_ARGUMENT ||
+      want == GWB_STATUS_INVALID_UTF8)
+    check_uint_at(gwb_error_http_status(*err), 0, "no HTTP status for a local error", file, line);
   if (needle) check_has_at(msg, needle, "the error message names what was wrong", file, line);
   gwb_error_free(*err);
   *err = NULL;
