@@ -1155,7 +1155,8 @@ void gwb_cursor_free(gwb_cursor *cursor);
  *
  * Every change ends with exactly one result, pulled with `gwb_bulk_poll`:
  * `{"index", "id", "displayName", "result": "written"|"noChange"|
- * "refused"|"failed"|"cancelled", "body", "refusal": {"code","message"},
+ * "refused"|"failed"|"cancelled", "body", "after" (written only: the
+ * configuration after the change), "refusal": {"code","message"},
  * "error": {"status","code","message","requestId"}, "attempts"}`.
  *
  * Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
