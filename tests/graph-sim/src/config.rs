@@ -16,6 +16,59 @@ pub struct FaultConfig {
     pub slow_ms: u64,
     /// Retry-After of a 503/504 fault, in seconds.
     pub retry_after: f64,
+    /// Fraction of `$batch` sub-requests answered with a fault (429, 500,
+    /// 502, 503, 504) instead of being run.
+    pub batch_fault_rate: f64,
+    /// Fraction of answers whose JSON body is cut in half, with a
+    /// `Content-Length` that matches the cut body (the HTTP framing is
+    /// complete, the JSON is not).
+    pub truncate_json_rate: f64,
+    /// How `Retry-After` is written on 429 and 503/504 answers.
+    pub retry_after_form: RetryAfterForm,
+}
+
+/// The form of a `Retry-After` header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RetryAfterForm {
+    /// Whole seconds, rounded up (`2`).
+    Seconds,
+    /// Seconds with up to three decimals (`2.128`), as Graph documents.
+    #[default]
+    Fractional,
+    /// An HTTP date (`Fri, 27 Nov 2026 20:00:02 GMT`), rounded up to the second.
+    HttpDate,
+    /// No `Retry-After` header at all.
+    Missing,
+    /// A value no parser accepts (`soon`).
+    Malformed,
+}
+
+impl RetryAfterForm {
+    pub fn parse(s: &str) -> Option<RetryAfterForm> {
+        Some(match s {
+            "seconds" => RetryAfterForm::Seconds,
+            "fractional" => RetryAfterForm::Fractional,
+            "http-date" => RetryAfterForm::HttpDate,
+            "missing" => RetryAfterForm::Missing,
+            "malformed" => RetryAfterForm::Malformed,
+            _ => return None,
+        })
+    }
+
+    /// The header value for a wait of `secs` seconds, or `None` for no header.
+    pub fn header(self, secs: f64) -> Option<String> {
+        let secs = if secs.is_finite() && secs > 0.0 { secs } else { 0.0 };
+        match self {
+            RetryAfterForm::Seconds => Some(format!("{}", secs.ceil().max(1.0) as u64)),
+            RetryAfterForm::Fractional => Some(crate::util::fmt_seconds(secs)),
+            RetryAfterForm::HttpDate => {
+                let at = std::time::SystemTime::now() + std::time::Duration::from_secs(secs.ceil().max(1.0) as u64 + 1);
+                Some(httpdate::fmt_http_date(at))
+            }
+            RetryAfterForm::Missing => None,
+            RetryAfterForm::Malformed => Some("soon".to_string()),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +149,11 @@ usage: graph-sim [flags]
   --slow-rate P              delay a fraction P by --slow-ms
   --slow-ms N                delay of a slow answer (default 2000)
   --fault-retry-after SECS   Retry-After of a 503/504 fault (default 1)
+  --retry-after-form F       seconds|fractional|http-date|missing|malformed:
+                             Retry-After on 429 and 503/504 (default fractional)
+  --batch-fault-rate P       answer a fraction P of $batch sub-requests with
+                             429/500/502/503/504, without running them
+  --truncate-json-rate P     cut the JSON body of a fraction P in half (framing intact)
   --batch-order shuffled|as-sent   order of $batch responses (default shuffled)
   --exit-on-stdin-eof        stop (and save) when stdin closes
   --quiet                    no summary on stderr
@@ -176,6 +234,14 @@ impl Config {
                 "--truncate-rate" => c.faults.truncate_rate = parse_rate(&flag, &value(&mut it)?)?,
                 "--slow-rate" => c.faults.slow_rate = parse_rate(&flag, &value(&mut it)?)?,
                 "--fault-retry-after" => c.faults.retry_after = parse_num(&flag, &value(&mut it)?)?,
+                "--batch-fault-rate" => c.faults.batch_fault_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--truncate-json-rate" => c.faults.truncate_json_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--retry-after-form" => {
+                    let v = value(&mut it)?;
+                    c.faults.retry_after_form = RetryAfterForm::parse(&v).ok_or_else(|| {
+                        format!("--retry-after-form: '{}' is not seconds, fractional, http-date, missing or malformed", v)
+                    })?;
+                }
                 "--slow-ms" => c.faults.slow_ms = parse_num(&flag, &value(&mut it)?)?,
                 "--batch-order" => {
                     c.shuffle_batch = match value(&mut it)?.as_str() {

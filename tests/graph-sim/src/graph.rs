@@ -142,17 +142,15 @@ pub fn handle(sim: &Sim, req: &ApiRequest) -> ApiResponse {
         Verdict::Allowed { resource_units, limit_percentage } => (resource_units, limit_percentage),
         Verdict::Throttled { retry_after, limit_percentage, scope, information } => {
             sim.stats.lock().unwrap().throttled += 1;
-            return ApiResponse {
-                status: 429,
-                headers: vec![
-                    ("Content-Type".into(), "application/json".into()),
-                    ("Retry-After".into(), retry_after),
-                    ("x-ms-throttle-limit-percentage".into(), limit_percentage),
-                    ("x-ms-throttle-scope".into(), scope),
-                    ("x-ms-throttle-information".into(), information.into()),
-                ],
-                body: RespBody::Json(throttled_body(ids)),
-            };
+            let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+            let form = sim.cfg.faults.retry_after_form;
+            if let Some(v) = retry_after.parse::<f64>().ok().and_then(|secs| form.header(secs)) {
+                headers.push(("Retry-After".into(), v));
+            }
+            headers.push(("x-ms-throttle-limit-percentage".into(), limit_percentage));
+            headers.push(("x-ms-throttle-scope".into(), scope));
+            headers.push(("x-ms-throttle-information".into(), information.into()));
+            return ApiResponse { status: 429, headers, body: RespBody::Json(throttled_body(ids)) };
         }
     };
     let mut resp = match route {
@@ -753,8 +751,18 @@ fn batch(sim: &Sim, req: &ApiRequest) -> ApiResponse {
             let j = subs.iter().position(|o| o.id.eq_ignore_ascii_case(d)).unwrap();
             results[j].as_ref().map_or(true, |(st, _)| !(200..300).contains(st))
         });
+        let fault = crate::server::decide_batch_fault(&sim.cfg.faults, req.seq, i);
         let resp = if failed_dep {
             error(424, "FailedDependency", "The request failed because a request it depends on failed.", ids)
+        } else if let Some(status) = fault {
+            // Answered with a fault, not run: nothing is read or changed.
+            let mut st = sim.stats.lock().unwrap();
+            st.fault_batch_errors += 1;
+            if status == 429 {
+                st.throttled += 1;
+            }
+            drop(st);
+            crate::server::batch_fault_response(&sim.cfg.faults, status, ids)
         } else {
             run_sub(sim, req, s)
         };

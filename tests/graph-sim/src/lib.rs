@@ -16,7 +16,7 @@ pub mod throttle;
 pub mod util;
 mod tenant_file;
 
-pub use config::{Config, FaultConfig, USAGE};
+pub use config::{Config, FaultConfig, RetryAfterForm, USAGE};
 
 use auth::{App, AuthConfig, AuthState};
 use serde_json::{json, Value};
@@ -42,6 +42,8 @@ pub struct Stats {
     pub fault_resets: u64,
     pub fault_truncations: u64,
     pub fault_slow: u64,
+    pub fault_batch_errors: u64,
+    pub fault_bad_json: u64,
 }
 
 impl Stats {
@@ -69,6 +71,8 @@ impl Stats {
                 "resets": self.fault_resets,
                 "truncations": self.fault_truncations,
                 "slow": self.fault_slow,
+                "batchErrors": self.fault_batch_errors,
+                "badJson": self.fault_bad_json,
             },
             "tokensIssued": tokens_issued,
             "groups": groups,

@@ -54,6 +54,7 @@ pub struct FaultDecision {
     pub reset: bool,
     pub truncate: bool,
     pub slow: bool,
+    pub bad_json: bool,
 }
 
 /// The faults of the `seq`-th request: the same for the same fault seed.
@@ -64,10 +65,43 @@ pub fn decide_faults(f: &FaultConfig, seq: u64) -> FaultDecision {
     let r = rng.chance(f.reset_rate);
     let t = rng.chance(f.truncate_rate);
     let s = rng.chance(f.slow_rate);
-    FaultDecision { error: if e { Some([500, 502, 503, 504][which]) } else { None }, reset: r, truncate: t, slow: s }
+    // Drawn last, so adding it left the earlier flags' plans unchanged.
+    let j = rng.chance(f.truncate_json_rate);
+    FaultDecision { error: if e { Some([500, 502, 503, 504][which]) } else { None }, reset: r, truncate: t, slow: s, bad_json: j }
 }
 
-fn fault_response(status: u16, ids: &Ids, retry_after: &str) -> ApiResponse {
+/// The fault of the `index`-th sub-request of the `seq`-th request under
+/// `--batch-fault-rate`: `Some(status)` (429, 500, 502, 503 or 504) when it
+/// is answered with a fault instead of being run. Reproducible by seed.
+pub fn decide_batch_fault(f: &FaultConfig, seq: u64, index: usize) -> Option<u16> {
+    if f.batch_fault_rate <= 0.0 {
+        return None;
+    }
+    let mut rng = SeededRng::new(
+        f.seed.wrapping_mul(0xa076_1d64_78bd_642f)
+            ^ seq.wrapping_add(1).wrapping_mul(0xe703_7ed1_a0b4_28db)
+            ^ (index as u64 + 1).wrapping_mul(0x8ebc_6af0_9c88_c6e3),
+    );
+    if !rng.chance(f.batch_fault_rate) {
+        return None;
+    }
+    Some([429, 500, 502, 503, 504][rng.below(5) as usize])
+}
+
+/// The answer of a faulted sub-request: a 429 like the throttle's (with
+/// `Retry-After`), or a 5xx as `--error-rate` gives them.
+pub fn batch_fault_response(f: &FaultConfig, status: u16, ids: &Ids) -> ApiResponse {
+    if status == 429 {
+        let mut r = graph::error(429, "TooManyRequests", "Too many requests (graph-sim fault).", ids);
+        if let Some(v) = f.retry_after_form.header(f.retry_after) {
+            r.headers.push(("Retry-After".into(), v));
+        }
+        return r;
+    }
+    fault_response(status, ids, f)
+}
+
+fn fault_response(status: u16, ids: &Ids, f: &FaultConfig) -> ApiResponse {
     let (code, msg) = match status {
         500 => ("UnknownError", "An internal server error occurred (graph-sim fault)."),
         502 => ("BadGateway", "The gateway received an invalid response (graph-sim fault)."),
@@ -76,7 +110,9 @@ fn fault_response(status: u16, ids: &Ids, retry_after: &str) -> ApiResponse {
     };
     let mut r = graph::error(status, code, msg, ids);
     if status == 503 || status == 504 {
-        r.headers.push(("Retry-After".into(), retry_after.to_string()));
+        if let Some(v) = f.retry_after_form.header(f.retry_after) {
+            r.headers.push(("Retry-After".into(), v));
+        }
     }
     r
 }
@@ -92,6 +128,11 @@ fn headers_of(req: &Request<Body>) -> HashMap<String, String> {
 }
 
 fn build(resp: ApiResponse, ids: &Ids, truncate: bool) -> Response<Body> {
+    build_with(resp, ids, truncate, false)
+}
+
+/// `bad_json`: send only the first half of the body, framed as complete.
+fn build_with(resp: ApiResponse, ids: &Ids, truncate: bool, bad_json: bool) -> Response<Body> {
     let mut b = Response::builder().status(resp.status);
     b = b.header("request-id", ids.request_id.as_str());
     b = b.header("client-request-id", ids.client_request_id.as_deref().unwrap_or(&ids.request_id));
@@ -120,6 +161,7 @@ fn build(resp: ApiResponse, ids: &Ids, truncate: bool) -> Response<Body> {
     if resp.status == 204 || resp.status == 304 {
         return b.body(Body::empty()).unwrap();
     }
+    let bytes = if bad_json && bytes.len() > 1 { bytes[..bytes.len() / 2].to_vec() } else { bytes };
     b = b.header("Content-Length", bytes.len().to_string());
     if truncate && bytes.len() > 1 {
         let (mut tx, body) = Body::channel();
@@ -192,8 +234,7 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Body>) -> Result<Response<Body>,
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     if let Some(status) = faults.error {
-        let retry = crate::util::fmt_seconds(sim.cfg.faults.retry_after);
-        let resp = fault_response(status, &ids, &retry);
+        let resp = fault_response(status, &ids, &sim.cfg.faults);
         let mut st = sim.stats.lock().unwrap();
         st.fault_errors += 1;
         st.record(status);
@@ -210,13 +251,15 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Body>) -> Result<Response<Body>,
             st.record(status);
             if faults.truncate {
                 st.fault_truncations += 1;
+            } else if faults.bad_json && !matches!(resp.body, RespBody::None) && status != 204 {
+                st.fault_bad_json += 1;
             }
         }
     }
     if faults.reset {
         return Err(ConnectionReset);
     }
-    Ok(build(resp, &ids, faults.truncate))
+    Ok(build_with(resp, &ids, faults.truncate, faults.bad_json && !faults.truncate))
 }
 
 #[allow(clippy::too_many_arguments)]

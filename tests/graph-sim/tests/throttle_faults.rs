@@ -120,3 +120,151 @@ fn faults_are_reproducible_by_seed() {
     assert_ne!(a, run(43));
     assert!(a.contains(&200) && a.iter().any(|s| *s >= 500));
 }
+
+fn patch_batch(ids: &[String], on: bool) -> serde_json::Value {
+    let requests: Vec<serde_json::Value> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            serde_json::json!({"id": (i + 1).to_string(), "method": "PATCH", "url": format!("/groups/{}", id),
+                "headers": {"Content-Type": "application/json"}, "body": {"writebackConfiguration": {"isEnabled": on}}})
+        })
+        .collect();
+    serde_json::json!({ "requests": requests })
+}
+
+#[test]
+fn batch_faults_answer_sub_requests_without_running_them() {
+    let r = sim(200, 3, |c| {
+        c.throttle = false;
+        c.faults.seed = 5;
+        c.faults.batch_fault_rate = 0.5;
+        c.faults.retry_after = 0.25;
+    });
+    let c = Client::new(&r);
+    let ids: Vec<String> = some_unified(&c).into_iter().take(20).collect();
+    assert_eq!(ids.len(), 20);
+    let mut seen = std::collections::BTreeSet::new();
+    for round in 0..4 {
+        let on = round % 2 == 0;
+        // Every group starts the round at the opposite value, so a faulted
+        // PATCH that was applied would show.
+        for id in &ids {
+            let body = format!(r#"{{"writebackConfiguration":{{"isEnabled":{}}}}}"#, !on);
+            assert_eq!(c.patch_json(id, &body).status, 204);
+        }
+        let resp = c.batch(&patch_batch(&ids, on));
+        assert_eq!(resp.status, 200, "the outer status stays 200");
+        for sub in resp.json()["responses"].as_array().unwrap() {
+            let n: usize = sub["id"].as_str().unwrap().parse().unwrap();
+            let id = &ids[n - 1];
+            let status = sub["status"].as_u64().unwrap() as u16;
+            seen.insert(status);
+            let stored = raw(&r, id)["writebackConfiguration"]["isEnabled"].clone();
+            match status {
+                204 => assert_eq!(stored, on, "{}", id),
+                429 | 500 | 502 | 503 | 504 => {
+                    assert!(sub["body"]["error"]["code"].is_string(), "{}", sub);
+                    let retry = sub["headers"]["Retry-After"].as_str();
+                    if matches!(status, 429 | 503 | 504) {
+                        assert_eq!(retry, Some("0.25"), "{}", sub);
+                    } else {
+                        assert_eq!(retry, None, "{}", sub);
+                    }
+                    assert_eq!(stored, !on, "a faulted PATCH was applied to {}", id);
+                }
+                s => panic!("unexpected sub-status {}", s),
+            }
+        }
+    }
+    assert!(seen.contains(&204) && seen.iter().filter(|s| **s >= 429).count() >= 3, "{:?}", seen);
+    assert!(stats(&r)["faults"]["batchErrors"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn batch_faults_are_reproducible_by_seed() {
+    let run = |seed: u64| -> Vec<u64> {
+        let r = sim(60, 3, |c| {
+            c.throttle = false;
+            c.faults.seed = seed;
+            c.faults.batch_fault_rate = 0.4;
+            c.shuffle_batch = false;
+        });
+        let c = Client::new(&r);
+        let ids: Vec<String> = some_unified(&c).into_iter().take(10).collect();
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            let resp = c.batch(&patch_batch(&ids, true));
+            out.extend(resp.json()["responses"].as_array().unwrap().iter().map(|s| s["status"].as_u64().unwrap()));
+        }
+        out
+    };
+    let a = run(11);
+    assert_eq!(a, run(11));
+    assert_ne!(a, run(12));
+}
+
+#[test]
+fn retry_after_forms() {
+    use graph_sim::RetryAfterForm;
+    let get = |form: RetryAfterForm| {
+        let r = sim(10, 1, |c| {
+            c.faults.error_rate = 1.0;
+            c.faults.retry_after = 1.5;
+            c.faults.retry_after_form = form;
+        });
+        let c = Client::new(&r);
+        loop {
+            let resp = c.get("/beta/groups?$top=1", &[]);
+            if resp.status == 503 || resp.status == 504 {
+                return resp.header("retry-after").map(str::to_string);
+            }
+        }
+    };
+    assert_eq!(get(RetryAfterForm::Fractional).as_deref(), Some("1.5"));
+    assert_eq!(get(RetryAfterForm::Seconds).as_deref(), Some("2"));
+    assert_eq!(get(RetryAfterForm::Missing), None);
+    assert_eq!(get(RetryAfterForm::Malformed).as_deref(), Some("soon"));
+    let date = get(RetryAfterForm::HttpDate).unwrap();
+    let when = httpdate::parse_http_date(&date).expect("an HTTP date");
+    let ahead = when.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+    assert!(ahead >= Duration::from_secs(1) && ahead <= Duration::from_secs(4), "{} is {:?} ahead", date, ahead);
+
+    // The throttle's own 429s take the same form.
+    let r = sim(100, 8, |c| {
+        c.throttle_scale = 0.01;
+        c.faults.retry_after_form = RetryAfterForm::Missing;
+    });
+    let c = Client::new(&r);
+    let ids = some_unified(&c);
+    let throttled = (0..200)
+        .map(|i| c.patch_json(&ids[i % ids.len()], r#"{"writebackConfiguration":{"isEnabled":false}}"#))
+        .find(|resp| resp.status == 429)
+        .expect("the quota is reached");
+    assert_eq!(throttled.header("retry-after"), None);
+    assert_eq!(throttled.code(), "TooManyRequests");
+}
+
+#[test]
+fn truncated_json_is_framed_as_complete() {
+    let r = sim(10, 1, |c| c.faults.truncate_json_rate = 1.0);
+    let c = Client::new(&r);
+    let resp = c.get("/beta/groups?$top=5", &[]);
+    assert_eq!(resp.status, 200);
+    let text = resp.text();
+    assert!(!text.is_empty());
+    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err(), "the body should be cut: {}", text);
+    assert_eq!(stats(&r)["faults"]["badJson"], 1);
+}
+
+#[test]
+fn fault_flags_parse() {
+    use graph_sim::{Config, RetryAfterForm};
+    let args = |a: &[&str]| Config::from_args(a.iter().map(|s| s.to_string()));
+    let c = args(&["--batch-fault-rate", "0.3", "--truncate-json-rate=0.1", "--retry-after-form", "http-date"]).unwrap().unwrap();
+    assert_eq!(c.faults.batch_fault_rate, 0.3);
+    assert_eq!(c.faults.truncate_json_rate, 0.1);
+    assert_eq!(c.faults.retry_after_form, RetryAfterForm::HttpDate);
+    assert!(args(&["--retry-after-form", "later"]).is_err());
+    assert!(args(&["--batch-fault-rate", "2"]).is_err());
+}
