@@ -25,6 +25,10 @@ pub struct FaultConfig {
     pub truncate_json_rate: f64,
     /// How `Retry-After` is written on 429 and 503/504 answers.
     pub retry_after_form: RetryAfterForm,
+    /// Fraction of requests answered 429 `TooManyRequests` (with
+    /// `Retry-After`) before they are processed: a throttling storm that
+    /// does not depend on the quota.
+    pub throttle_fault_rate: f64,
 }
 
 /// The form of a `Retry-After` header.
@@ -153,6 +157,7 @@ usage: graph-sim [flags]
                              Retry-After on 429 and 503/504 (default fractional)
   --batch-fault-rate P       answer a fraction P of $batch sub-requests with
                              429/500/502/503/504, without running them
+  --fault-429-rate P         answer a fraction P with 429 before processing
   --truncate-json-rate P     cut the JSON body of a fraction P in half (framing intact)
   --batch-order shuffled|as-sent   order of $batch responses (default shuffled)
   --exit-on-stdin-eof        stop (and save) when stdin closes
@@ -235,6 +240,7 @@ impl Config {
                 "--slow-rate" => c.faults.slow_rate = parse_rate(&flag, &value(&mut it)?)?,
                 "--fault-retry-after" => c.faults.retry_after = parse_num(&flag, &value(&mut it)?)?,
                 "--batch-fault-rate" => c.faults.batch_fault_rate = parse_rate(&flag, &value(&mut it)?)?,
+                "--fault-429-rate" => c.faults.throttle_fault_rate = parse_rate(&flag, &value(&mut it)?)?,
                 "--truncate-json-rate" => c.faults.truncate_json_rate = parse_rate(&flag, &value(&mut it)?)?,
                 "--retry-after-form" => {
                     let v = value(&mut it)?;

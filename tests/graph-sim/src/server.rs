@@ -67,7 +67,15 @@ pub fn decide_faults(f: &FaultConfig, seq: u64) -> FaultDecision {
     let s = rng.chance(f.slow_rate);
     // Drawn last, so adding it left the earlier flags' plans unchanged.
     let j = rng.chance(f.truncate_json_rate);
-    FaultDecision { error: if e { Some([500, 502, 503, 504][which]) } else { None }, reset: r, truncate: t, slow: s, bad_json: j }
+    let throttled = rng.chance(f.throttle_fault_rate);
+    let error = if e {
+        Some([500, 502, 503, 504][which])
+    } else if throttled {
+        Some(429)
+    } else {
+        None
+    };
+    FaultDecision { error, reset: r, truncate: t, slow: s, bad_json: j }
 }
 
 /// The fault of the `index`-th sub-request of the `seq`-th request under
@@ -234,9 +242,12 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Body>) -> Result<Response<Body>,
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     if let Some(status) = faults.error {
-        let resp = fault_response(status, &ids, &sim.cfg.faults);
+        let resp = batch_fault_response(&sim.cfg.faults, status, &ids);
         let mut st = sim.stats.lock().unwrap();
         st.fault_errors += 1;
+        if status == 429 {
+            st.throttled += 1;
+        }
         st.record(status);
         drop(st);
         return Ok(build(resp, &ids, false));

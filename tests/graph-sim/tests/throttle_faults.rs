@@ -268,3 +268,19 @@ fn fault_flags_parse() {
     assert!(args(&["--retry-after-form", "later"]).is_err());
     assert!(args(&["--batch-fault-rate", "2"]).is_err());
 }
+
+#[test]
+fn a_429_storm_on_demand() {
+    let r = sim(10, 1, |c| {
+        c.faults.throttle_fault_rate = 1.0;
+        c.faults.retry_after = 0.5;
+    });
+    let c = Client::new(&r);
+    let resp = c.get("/beta/groups?$top=1", &[]);
+    assert_eq!(resp.status, 429);
+    assert_eq!(resp.code(), "TooManyRequests");
+    assert_eq!(resp.header("retry-after"), Some("0.5"));
+    assert_eq!(stats(&r)["throttled"], 1);
+    let args = |a: &[&str]| graph_sim::Config::from_args(a.iter().map(|s| s.to_string()));
+    assert_eq!(args(&["--fault-429-rate", "0.5"]).unwrap().unwrap().faults.throttle_fault_rate, 0.5);
+}
