@@ -1,0 +1,1 @@
+# W3 baseline: pwsh -NoProfile doing nothing.
