@@ -237,6 +237,8 @@ struct Pending {
     body: Option<Value>,
     attempts: u32,
     not_before: Instant,
+    /// Time spent waiting to retry it, bounded by `maxRetryWaitSeconds`.
+    waited: Duration,
 }
 
 /// What came back for one sub-request.
@@ -275,6 +277,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
             body: None,
             attempts: 0,
             not_before: Instant::now(),
+            waited: Duration::ZERO,
         })
         .collect();
     let mut read_results = Vec::new();
@@ -323,6 +326,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
                     body: Some(body),
                     attempts: 0,
                     not_before: Instant::now(),
+                    waited: Duration::ZERO,
                 });
             }
         }
@@ -372,6 +376,7 @@ async fn dispatch(
     let concurrency = inner.opts.batch_concurrency.max(1);
     let max_retries = inner.opts.max_retries;
     let base = Duration::from_secs_f64(inner.opts.backoff_base_seconds.max(0.001));
+    let max_wait = Duration::from_secs_f64(inner.opts.max_retry_wait_seconds.max(0.0));
     // Sent batches must finish even when the caller cancels, so that what
     // was written is known: they run under a token that is never cancelled.
     let sent_token = CancellationToken::new();
@@ -444,12 +449,15 @@ async fn dispatch(
                 SubOutcome::Done(body) => on_done(p.item, Ok(body)),
                 SubOutcome::Failed(e) => on_done(p.item, Err((e, p.attempts))),
                 SubOutcome::Retry(after, e) => {
-                    if p.attempts > max_retries {
+                    let wait = after.unwrap_or_else(|| backoff(p.attempts.saturating_sub(1), base, Duration::from_secs(30)));
+                    // The same bounds as a single request's retries: the
+                    // count, and the time the service may make us wait.
+                    if p.attempts > max_retries || p.waited + wait > max_wait {
                         on_done(p.item, Err((e, p.attempts)));
                     } else {
+                        p.waited += wait;
                         inner.progress.add(|p| &p.retries, 1);
                         shared.progress.add(|p| &p.retries, 1);
-                        let wait = after.unwrap_or_else(|| backoff(p.attempts.saturating_sub(1), base, Duration::from_secs(30)));
                         if matches!(e, GraphError::Graph { status: 429, .. }) {
                             inner.progress.add(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
                             shared.progress.add(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
