@@ -188,6 +188,7 @@ async fn fetch_all(
                     }
                     GraphError::Network(_) => GraphError::Network(where_),
                     GraphError::InvalidResponse(_) => GraphError::InvalidResponse(where_),
+                    GraphError::UntrustedUrl(_) => GraphError::UntrustedUrl(where_),
                     other => other,
                 };
                 let _ = tx.send(Err(e)).await;
