@@ -516,8 +516,9 @@ impl Client {
         let inner = self.inner.clone();
         let cancel = self.operation_token();
         let url = inner.group_url(id, extra_select)?;
+        let group_id = id.trim().to_string();
         self.block_on(async move {
-            let reply = inner.send(reqwest::Method::GET, url, None, &[], &cancel, &[]).await?;
+            let reply = inner.send(reqwest::Method::GET, url, None, &[], &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
             Ok(reply.body)
         })
     }
@@ -533,8 +534,9 @@ impl Client {
             u
         })?;
         let request = request.clone();
+        let group_id = id.trim().to_string();
         self.block_on(async move {
-            let reply = inner.send(reqwest::Method::GET, get_url, None, &[], &cancel, &[]).await?;
+            let reply = inner.send(reqwest::Method::GET, get_url, None, &[], &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
             let group = Group::from_json(&reply.body)
                 .map_err(|e| GraphError::InvalidResponse(format!("the group's JSON: {}", e)))?;
             let p = &inner.progress;
@@ -548,7 +550,10 @@ impl Client {
                     Ok(crate::bulk::result_json(&group_ref(&group, id), "noChange", None, None, None, 0))
                 }
                 Decision::Send { body, after } => {
-                    inner.send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], &cancel, &[]).await?;
+                    inner
+                        .send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], &cancel, &[])
+                        .await
+                        .map_err(|e| about_group(&group_id, e))?;
                     p.add(|p| &p.written, 1);
                     let mut r = crate::bulk::result_json(&group_ref(&group, id), "written", Some(&body), None, None, 1);
                     r["after"] = after.to_json();
@@ -564,6 +569,20 @@ impl Client {
             .to_request()
             .ok_or_else(|| GraphError::InvalidArgument("the state must not be Unset".into()))?;
         self.set_group(id, &req)
+    }
+}
+
+/// Names the group in a failed call's message (Graph's own messages, such
+/// as a 503's, often do not), keeping Graph's status, code and request id.
+fn about_group(id: &str, e: GraphError) -> GraphError {
+    let named = |m: &str| if m.contains(id) { m.to_string() } else { format!("group {}: {}", id, m) };
+    match e {
+        GraphError::Graph { status, code, message, request_id } => {
+            GraphError::Graph { status, code, message: named(&message), request_id }
+        }
+        GraphError::Network(m) => GraphError::Network(named(&m)),
+        GraphError::InvalidResponse(m) => GraphError::InvalidResponse(named(&m)),
+        other => other,
     }
 }
 
