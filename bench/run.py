@@ -423,6 +423,8 @@ def w3(cfg, avail):
 def w4(cfg, avail):
     log(f"W4 memory: listing {cfg['w4Sizes']} groups (latency {cfg['w4LatencyMs']} ms)")
     out = {"c-abi": {}, "cmdlet": {}}
+    r = run_proc(pwsh_cmd("w3_nothing.ps1"), 60)
+    out["pwshBareMaxrssKiB"] = r["maxrssKiB"]
     for n in cfg["w4Sizes"]:
         with Sim(n, cfg["seed"], cfg["w4LatencyMs"]) as sim:
             r = run_proc([os.path.join(BUILD, "w1_list"), sim.url, TOKEN, "all"], cfg["timeoutSeconds"] * 2)
@@ -478,6 +480,59 @@ def fmt_s(s):
     return f"{s['median']:.2f} s ({s['min']:.2f}–{s['max']:.2f})"
 
 
+def targets(res):
+    """Where each target stands (shown, not asserted)."""
+    out = []
+
+    def med(c):
+        return c["seconds"]["median"] if c.get("available", True) and c.get("seconds") else None
+
+    w = res["w1"]
+    c = w.get("contenders", {})
+    naive = med(c.get("irm-mggroup-style", {})) if c.get("irm-mggroup-style") else None
+    for key, name in (("cmdlet", "Get-GroupWriteback"), ("c-abi", "C ABI")):
+        m = med(c.get(key, {})) if c.get(key) else None
+        if m is None:
+            out.append(f"W1 {name}: not measured")
+            continue
+        x = m / w["limitSeconds"]
+        line = f"W1 {name}: {x:.2f}× the paging limit (target ≤ 1.2×: {'met' if x <= 1.2 else 'missed'})"
+        if w.get("rawFloorSeconds"):
+            line += f", {m / w['rawFloorSeconds']['median']:.2f}× the simulator's raw paging floor"
+        if naive:
+            sp = naive / m
+            line += f"; {sp:.1f}× faster than the Get-MgGroup-style script (target ≥ 5×: {'met' if sp >= 5 else 'missed'})"
+        out.append(line)
+    w = res["w2"]
+    for key, name in (("cmdlet", "Set-GroupWriteback"), ("c-abi", "C ABI bulk")):
+        e = w.get("contenders", {}).get(key)
+        m = med(e) if e else None
+        if m is None:
+            out.append(f"W2 {name}: not measured")
+            continue
+        x = m / w["limitSeconds"]
+        lost = e["lost"]["max"] if e.get("lost") else None
+        ok = x <= 1.15 and lost == 0
+        out.append(f"W2 {name}: {x:.2f}× the quota limit, {lost} lost at most (target ≤ 1.15× and none lost: "
+                   f"{'met' if ok else 'missed'})")
+    w = res["w3"]
+    if w.get("overheadSeconds") is not None:
+        o = w["overheadSeconds"] * 1000
+        out.append(f"W3: {o:.0f} ms over bare pwsh (target ≤ 300 ms: {'met' if o <= 300 else 'missed'})")
+    else:
+        out.append("W3: not measured")
+    w = res["w4"]
+    sizes = res["settings"]["w4Sizes"]
+    for key, name in (("c-abi", "C ABI"), ("cmdlet", "cmdlet")):
+        g = (w.get(key) or {}).get("growth")
+        if g is None:
+            out.append(f"W4 {name}: not measured")
+        else:
+            out.append(f"W4 {name}: peak memory ×{g:.2f} for {sizes[-1] / sizes[0]:g}× the groups (target flat, ≤ ×1.25: "
+                       f"{'met' if g <= 1.25 else 'missed'})")
+    return out
+
+
 def cell(text):
     return str(text).replace("|", "\\|")
 
@@ -530,7 +585,8 @@ def table(res):
         lines.append(f"**W3 start-up** — not available: {why}")
     lines.append("")
     w = res["w4"]
-    lines.append("**W4 memory** — peak resident memory listing every group:")
+    lines.append("**W4 memory** — peak resident memory listing every group"
+                 + (f" (pwsh doing nothing: {w['pwshBareMaxrssKiB'] / 1024:.0f} MiB)" if w.get("pwshBareMaxrssKiB") else "") + ":")
     lines.append("")
     sizes = [str(n) for n in res["settings"]["w4Sizes"]]
     lines.append("| contender | " + " | ".join(f"{int(s):,} groups" for s in sizes) + " | growth |")
@@ -611,6 +667,8 @@ def main():
               f"{res['machine']['memoryMiB']:,} MiB · graph-sim latency {cfg['latencyMs']} ms/request · "
               f"bench took {res['elapsedSeconds']:.0f} s · load average {res['machine']['loadAverageAtStart'][0]} at start, "
               f"{res['machine']['loadAverageAtEnd'][0]} at end")
+    res["targets"] = targets(res)
+    md += "\n\n**Targets** (shown, not asserted):\n\n" + "\n".join(f"- {t}" for t in res["targets"])
     res["table"] = md
     print()
     print(header)
