@@ -92,12 +92,13 @@ class Sim:
         self.args = [
             SIM, "--groups", str(groups), "--seed", str(seed), "--latency-ms", str(latency_ms),
             "--static-token", TOKEN, "--throttle-scale", str(throttle_scale), "--quiet",
+            "--exit-on-stdin-eof",  # it stops with the harness, whatever ends it
         ]
         self.proc = None
         self.url = None
 
     def __enter__(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 60)
         if not ready:
             self.stop()
@@ -113,16 +114,24 @@ class Sim:
         self.stop()
 
     def stop(self):
+        # With --exit-on-stdin-eof, closing its stdin is what stops it (it
+        # does not stop on /_sim/shutdown or SIGTERM while stdin is open).
         if not self.proc or self.proc.poll() is not None:
             return
         try:
-            urllib.request.urlopen(urllib.request.Request(self.url + "/_sim/shutdown", method="POST"), timeout=5).read()
-        except Exception:
+            self.proc.stdin.close()
+        except OSError:
             pass
+        try:
+            self.proc.wait(15)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        self.proc.terminate()
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            self.proc.terminate()
+            self.proc.kill()
             self.proc.wait(10)
 
     def control(self, path, method="GET"):
