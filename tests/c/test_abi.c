@@ -1838,12 +1838,24 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  /* The bad-input checks (NULL handles and parameters, damaged JSON,
+   * oversized values) are also counted on their own for make test's summary. */
+  int bad_tried = 0, bad_failed = 0;
+#define BAD_INPUT(call)                                                 \
+  do {                                                                  \
+    int p0 = atomic_load(&passes), f0 = atomic_load(&failures);         \
+    call;                                                               \
+    int df = atomic_load(&failures) - f0;                               \
+    bad_tried += atomic_load(&passes) - p0 + df;                        \
+    bad_failed += df;                                                   \
+  } while (0)
+
   test_versions();
-  test_null_handles();
+  BAD_INPUT(test_null_handles());
   test_parse_fixtures();
   test_parse_embedded();
-  test_parse_errors();
-  test_null_parameters();
+  BAD_INPUT(test_parse_errors());
+  BAD_INPUT(test_null_parameters());
   test_effective_table();
   test_validate_state();
   test_validate_request();
@@ -1851,8 +1863,10 @@ int main(int argc, char **argv) {
   test_state_parse();
   test_json_outputs();
   test_threads();
-  test_oversized();
+  BAD_INPUT(test_oversized());
+#undef BAD_INPUT
 
+  printf("bad inputs: %d tried, %d passed\n", bad_tried, bad_tried - bad_failed);
   int failed = atomic_load(&failures);
   printf("%d passed, %d failed\n", atomic_load(&passes), failed);
   return failed ? 1 : 0;
