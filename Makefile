@@ -133,6 +133,7 @@ module: release
 	mkdir -p $(MODULE_DIR)/bin $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
 	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/
 	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
+	cat $$(LC_ALL=C ls $(MODULE_DIR)/Private/*.ps1) $$(LC_ALL=C ls $(MODULE_DIR)/Public/*.ps1) > $(MODULE_DIR)/bin/GroupWriteback.Commands.ps1
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
 
 # The module's Pester tests, against the module laid out by `make module`.

@@ -6,8 +6,20 @@ Set-StrictMode -Version 3.0
 $private = @(Get-ChildItem -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath 'Private') -Filter '*.ps1' -File)
 $public = @(Get-ChildItem -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath 'Public') -Filter '*.ps1' -File)
 
-foreach ($file in @($private + $public)) {
-    . $file.FullName
+# `make module` joins the command files into bin/GroupWriteback.Commands.ps1:
+# one file is parsed much faster than two dozen (about 0.2 s against 0.65 s
+# here). The separate files are used when that file is missing or older
+# than any of them, so an edited source is never shadowed.
+$sources = @($private + $public)
+$joined = Get-Item -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath 'bin/GroupWriteback.Commands.ps1') -ErrorAction Ignore
+$stale = $null -eq $joined -or @($sources | Where-Object { $_.LastWriteTimeUtc -gt $joined.LastWriteTimeUtc }).Count -gt 0
+if ($stale) {
+    foreach ($file in $sources) {
+        . $file.FullName
+    }
+}
+else {
+    . $joined.FullName
 }
 
 Initialize-GwbNative -ModuleBase $PSScriptRoot
