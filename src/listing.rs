@@ -73,6 +73,10 @@ pub struct Cursor {
     client: Arc<Inner>,
     rt: Arc<tokio::runtime::Runtime>,
     finished: std::sync::atomic::AtomicBool,
+    /// Set by the fetching task when Graph's last page was delivered (or
+    /// `maxItems` reached): a channel that closes without it means the task
+    /// ended abnormally, which must not look like a complete listing.
+    complete: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Drop for Cursor {
@@ -145,8 +149,10 @@ impl Client {
         let task_inner = inner.clone();
         let task_cancel = cancel.clone();
         let task_progress = progress.clone();
+        let complete = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let task_complete = complete.clone();
         self.rt.spawn(async move {
-            fetch_all(task_inner, url, headers, options, task_cancel, task_progress, tx).await;
+            fetch_all(task_inner, url, headers, options, task_cancel, task_progress, tx, task_complete).await;
         });
         Ok(Cursor {
             rx: tokio::sync::Mutex::new(rx),
@@ -155,6 +161,7 @@ impl Client {
             client: inner,
             rt: self.rt.clone(),
             finished: std::sync::atomic::AtomicBool::new(false),
+            complete,
         })
     }
 }
@@ -167,7 +174,9 @@ async fn fetch_all(
     cancel: CancellationToken,
     progress: Arc<Progress>,
     tx: mpsc::Sender<Result<Page, GraphError>>,
+    complete: Arc<std::sync::atomic::AtomicBool>,
 ) {
+    let mark_complete = || complete.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut index = 0u64;
     let mut delivered = 0u64;
     let mut seen_links = std::collections::HashSet::new();
@@ -242,6 +251,9 @@ async fn fetch_all(
         index += 1;
         let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
         let done_by_max = options.max_items.map_or(false, |m| delivered >= m);
+        if done_by_max || next.is_none() {
+            mark_complete();
+        }
         if tx.send(Ok(Page { groups, count, index })).await.is_err() {
             return; // the caller dropped the cursor
         }
@@ -295,9 +307,17 @@ impl Cursor {
                 self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
                 Err(GraphError::Cancelled)
             }
-            None => {
+            None if self.complete.load(std::sync::atomic::Ordering::SeqCst) => {
                 self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
                 Ok(None)
+            }
+            None => {
+                self.finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                Err(GraphError::InvalidResponse(format!(
+                    "the listing stopped unexpectedly after {} page(s) and {} group(s), before Graph's last page",
+                    self.progress.get(|p| &p.pages_read),
+                    self.progress.get(|p| &p.groups_read)
+                )))
             }
         }
     }
