@@ -26,6 +26,10 @@ pub const REQUIRED_SELECT: [&str; 8] = [
     "writebackConfiguration",
 ];
 
+/// The longest request URL sent. The HTTP stack cannot carry much more
+/// (about 64 KB), and Graph's own limits are far lower.
+pub const MAX_URL_LEN: usize = 32 * 1024;
+
 /// Everything that can go wrong talking to Graph. Messages never contain a
 /// token or secret.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -659,6 +663,13 @@ impl Inner {
                 url.scheme(),
                 url.host_str().unwrap_or("?"),
                 self.graph_base.origin().ascii_serialization()
+            )));
+        }
+        if url.as_str().len() > MAX_URL_LEN {
+            return Err(GraphError::InvalidArgument(format!(
+                "the request URL would be {} characters long, more than the {} this client sends (a filter, search or id that long is not a valid query)",
+                url.as_str().len(),
+                MAX_URL_LEN
             )));
         }
         let bump = |f: fn(&Progress) -> &AtomicU64, n: u64| {
