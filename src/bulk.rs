@@ -110,6 +110,9 @@ fn parse_items(items: &Value) -> Result<Vec<(Item, Option<Value>)>, GraphError> 
             early = bad(format!("change {} is not a JSON object", index));
         } else if id.is_empty() {
             early = bad(format!("change {} has no group id", index));
+        } else if id.len() > 256 || id.chars().any(|c| c.is_control()) {
+            // The same rule as a single read or write: never sent.
+            early = bad(format!("change {}: '{}' is not a group id", index, id.chars().take(64).collect::<String>()));
         } else {
             let req = match v.get("state") {
                 Some(Value::String(s)) => match WritebackState::parse(s) {
