@@ -670,3 +670,47 @@ fn fault_restart_mid_listing() {
     assert_exact(&listed, &tenant);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---- bad input that reaches the Graph client ----
+
+#[test]
+fn bad_input_huge_filter_is_an_error_not_an_empty_listing() {
+    let sim = Sim::start(&["--groups", "20", "--seed", "69", "--throttle", "off"]);
+    let client = Abi::of(&sim, json!({}));
+    for n in [64 * 1024, 1024 * 1024] {
+        let (listed, err) = client.list(json!({"filter": "x".repeat(n)}));
+        assert!(listed.is_empty());
+        let e = err.expect("a listing that cannot be sent is an error, never an empty, complete listing");
+        assert_eq!(e.status, gwb_status::InvalidArgument, "{:?}", e);
+        assert!(e.message.len() < 1024, "the filter is not echoed whole");
+    }
+    // The client still works.
+    let (listed, err) = client.list(json!({}));
+    assert!(err.is_none(), "{:?}", err);
+    assert_eq!(listed.len(), 20);
+}
+
+#[test]
+fn bad_input_huge_and_control_ids_in_a_bulk_change_are_never_sent() {
+    let sim = Sim::start(&["--groups", "50", "--seed", "70", "--throttle", "off"]);
+    let t = targets(&sim, 3);
+    let client = Abi::of(&sim, json!({}));
+    let before = sim.stats()["requests"].as_u64().unwrap();
+    let huge = "a".repeat(1024 * 1024);
+    let items = json!([
+        {"id": huge, "state": "Security"},
+        {"id": "a\r\nb", "state": "Security"},
+        {"id": "", "state": "Security"},
+        {"id": t[0].0, "state": 7},
+        {"id": t[1].0, "state": null},
+        "not an object",
+    ]);
+    let results = client.bulk(&items, Duration::from_secs(20));
+    assert_eq!(results.len(), 6, "one result per change");
+    for r in &results {
+        assert_eq!(r["result"], "failed", "{}", r);
+        assert_eq!(r["error"]["code"], "InvalidArgument", "{}", r);
+        assert!(r["error"]["message"].as_str().unwrap().len() < 1024, "the input is not echoed whole");
+    }
+    assert_eq!(sim.stats()["requests"].as_u64().unwrap(), before, "nothing was sent");
+}
