@@ -43,6 +43,13 @@ $configuration.Should.ErrorAction = 'Continue'
 
 $result = Invoke-Pester -Configuration $configuration
 
+# The fault matrix and the bad-input cases, counted by the prefix of their It names.
+foreach ($kind in @(@{ Prefix = 'Fault:'; Label = 'fault cases' }, @{ Prefix = 'Bad input:'; Label = 'bad inputs' })) {
+    $cases = @($result.Tests | Where-Object { $_.ExpandedName -like "$($kind.Prefix)*" })
+    $passedCases = @($cases | Where-Object { $_.Result -eq 'Passed' })
+    "$($kind.Label): $($cases.Count) tried, $($passedCases.Count) passed"
+}
+
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 if ($result.SkippedCount -gt 0) {
     "$($result.SkippedCount) skipped"
