@@ -44,6 +44,27 @@ for suite in "$@"; do
     /^test result:/ { p += $4; f += $6 } /^[0-9]+ passed,/ { p += $1; f += $3 } END { printf "%d passed, %d failed", p, f }')
   printf '  %-16s %s\n' "$suite" "${line:-no counts}"
 done
+# The fault matrix and the bad-input cases: Rust tests named fault_* and
+# bad_input* (and the ABI property tests), plus the lines the C programs and
+# the Pester runner print ("fault cases: N tried, N passed", "bad inputs: ...").
+cases() {
+  cat "$logs"/*.log | awk -v kind="$1" '
+    /^ *Running / { fuzz = ($0 ~ /abi_fuzz/) }
+    /^test [^ ]+ \.\.\. (ok|FAILED)$/ {
+      name = $2
+      is = (kind == "fault") ? (name ~ /^fault_/) : (name ~ /^bad_input/ || fuzz)
+      if (is) { t++; if ($NF == "ok") p++ }
+    }
+    {
+      label = (kind == "fault") ? "fault cases: " : "bad inputs: "
+      if (index($0, label) == 1 && $0 ~ /: [0-9]+ tried, [0-9]+ passed$/) {
+        n = split($0, w, " "); t += w[n - 3]; p += w[n - 1]
+      }
+    }
+    END { printf "%d tried, %d passed", t, p }'
+}
+echo "  fault cases: $(cases fault)"
+echo "  bad inputs: $(cases bad)"
 if [ "$secrets_ok" = 1 ]; then
   echo "  secrets          ${secrets_out#check-secrets: }"
 else
