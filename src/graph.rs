@@ -28,7 +28,7 @@ pub const REQUIRED_SELECT: [&str; 8] = [
 
 /// The longest request URL sent. The HTTP stack cannot carry much more
 /// (about 64 KB), and Graph's own limits are far lower.
-pub const MAX_URL_LEN: usize = 32 * 1024;
+const MAX_URL_LEN: usize = 32 * 1024;
 
 /// Everything that can go wrong talking to Graph. Messages never contain a
 /// token or secret.
