@@ -258,7 +258,7 @@ fn truncated_json_is_framed_as_complete() {
 }
 
 #[test]
-fn fault_flags_parse() {
+fn the_fault_flags_parse() {
     use graph_sim::{Config, RetryAfterForm};
     let args = |a: &[&str]| Config::from_args(a.iter().map(|s| s.to_string()));
     let c = args(&["--batch-fault-rate", "0.3", "--truncate-json-rate=0.1", "--retry-after-form", "http-date"]).unwrap().unwrap();
