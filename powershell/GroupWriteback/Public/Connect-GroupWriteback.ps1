@@ -165,6 +165,15 @@ function Connect-GroupWriteback {
 
     $options = [ordered]@{ cloud = $Environment }
     if ($PSBoundParameters.ContainsKey('Endpoint')) {
+        if (-not $Endpoint.IsAbsoluteUri -or $Endpoint.Scheme -notin 'https', 'http') {
+            $shown = "$Endpoint"
+            if ($shown.Length -gt 200) { $shown = $shown.Substring(0, 200) + '...' }
+            $exception = [System.ArgumentException]::new(
+                "-Endpoint '$shown' is not an absolute http(s) URL: give the Graph base URL, e.g. https://graph.microsoft.com or the simulated tenant's http://127.0.0.1:<port>.")
+            $record = [System.Management.Automation.ErrorRecord]::new(
+                $exception, 'GroupWriteback.InvalidEndpoint', [System.Management.Automation.ErrorCategory]::InvalidArgument, $Endpoint)
+            $PSCmdlet.ThrowTerminatingError($record)
+        }
         $options.endpoint = $Endpoint.AbsoluteUri
     }
     $secret = $null
