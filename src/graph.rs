@@ -840,10 +840,15 @@ pub fn select_list(extra: &[String]) -> String {
 /// caller selected pass through.
 pub fn explain_item(item: &Value) -> Result<Value, String> {
     let group = Group::from_json(item).map_err(|e| e.to_string())?;
+    Ok(explain_parsed(item, &group))
+}
+
+/// [`explain_item`] for a group already parsed from `item`.
+pub fn explain_parsed(item: &Value, group: &Group) -> Value {
     let mut out: Map<String, Value> = item.as_object().cloned().unwrap_or_default();
     out.retain(|k, _| !k.starts_with("@odata"));
-    if let Value::Object(explained) = crate::report::explain(&group) {
+    if let Value::Object(explained) = crate::report::explain(group) {
         out.extend(explained);
     }
-    Ok(Value::Object(out))
+    Value::Object(out)
 }

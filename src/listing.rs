@@ -3,7 +3,8 @@
 //! current one. At most two pages are held at once, whatever the tenant's
 //! size.
 
-use crate::graph::{explain_item, select_list, Client, GraphError, Inner, Progress};
+use crate::domain::Group;
+use crate::graph::{explain_parsed, select_list, Client, GraphError, Inner, Progress};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -113,15 +114,16 @@ fn first_url(inner: &Inner, o: &ListOptions) -> Result<Url, GraphError> {
     Ok(url)
 }
 
-fn keep(o: &ListOptions, explained: &Value) -> bool {
+/// The client-side filters, decided on the parsed group so that groups
+/// left out are never explained.
+fn keep(o: &ListOptions, group: &Group) -> bool {
     if let Some(want) = o.written_back {
-        if explained["effective"]["writtenBack"].as_bool() != Some(want) {
+        if group.effective().written_back != want {
             return false;
         }
     }
     if let Some(want) = o.writeback_enabled {
-        let enabled = explained["writebackConfiguration"]["isEnabled"].as_bool() == Some(true);
-        if enabled != want {
+        if (group.writeback.is_enabled == Some(true)) != want {
             return false;
         }
     }
@@ -168,7 +170,7 @@ impl Client {
 
 async fn fetch_all(
     inner: Arc<Inner>,
-    mut url: Url,
+    url: Url,
     headers: Vec<(&'static str, String)>,
     options: ListOptions,
     cancel: CancellationToken,
@@ -180,10 +182,23 @@ async fn fetch_all(
     let mut index = 0u64;
     let mut delivered = 0u64;
     let mut seen_links = std::collections::HashSet::new();
-    loop {
-        let reply = inner.send(reqwest::Method::GET, url.clone(), None, &headers, &cancel, &[&progress]).await;
+    // Each page's request runs as its own task, started as soon as the
+    // previous page's nextLink is known, so fetching page N+1 overlaps
+    // explaining page N.
+    let fetch = |url: Url| {
+        let (inner, headers, cancel, progress) = (inner.clone(), headers.clone(), cancel.clone(), progress.clone());
+        tokio::spawn(async move {
+            inner.send(reqwest::Method::GET, url, None, &headers, &cancel, &[&progress]).await.map(|r| r.body)
+        })
+    };
+    let mut in_flight = Some(fetch(url));
+    while let Some(request) = in_flight.take() {
+        let reply = match request.await {
+            Ok(r) => r,
+            Err(e) => Err(GraphError::InvalidResponse(format!("the request for page {} did not complete: {}", index + 1, e))),
+        };
         let body = match reply {
-            Ok(r) => r.body,
+            Ok(body) => body,
             Err(e) => {
                 let where_ = format!(
                     "the listing stopped after {} page(s) and {} group(s): {}",
@@ -216,6 +231,30 @@ async fn fetch_all(
                 return;
             }
         };
+        // The next page first: start its request unless this page may
+        // already be the last one the caller wants.
+        let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
+        let mut next_error = None;
+        let may_end_here = options.max_items.map_or(false, |m| delivered + items.len() as u64 >= m);
+        if let Some(link) = &next {
+            match Url::parse(link) {
+                Err(e) => {
+                    next_error = Some(GraphError::InvalidResponse(format!(
+                        "the nextLink after page {} is not a URL: {}",
+                        index + 1,
+                        e
+                    )))
+                }
+                Ok(_) if !seen_links.insert(link.clone()) => {
+                    next_error = Some(GraphError::InvalidResponse(format!(
+                        "the listing stopped after {} page(s): Graph returned a nextLink it had already returned (a loop)",
+                        index + 1
+                    )))
+                }
+                Ok(u) if !may_end_here => in_flight = Some(fetch(u)),
+                Ok(_) => {}
+            }
+        }
         progress.add(|p| &p.pages_read, 1);
         inner.progress.add(|p| &p.pages_read, 1);
         progress.add(|p| &p.groups_read, items.len() as u64);
@@ -227,9 +266,10 @@ async fn fetch_all(
                     break;
                 }
             }
-            let explained = match explain_item(item) {
-                Ok(v) => v,
+            let group = match Group::from_json(item) {
+                Ok(g) => g,
                 Err(e) => {
+                    abort(&mut in_flight);
                     let _ = tx
                         .send(Err(GraphError::InvalidResponse(format!(
                             "group {} of page {} is not a group: {}",
@@ -241,45 +281,42 @@ async fn fetch_all(
                     return;
                 }
             };
-            if !keep(&options, &explained) {
+            if !keep(&options, &group) {
                 continue;
             }
             delivered += 1;
-            groups.push(if options.raw { item.clone() } else { explained });
+            groups.push(if options.raw { item.clone() } else { explain_parsed(item, &group) });
         }
         let count = body.get("@odata.count").and_then(Value::as_u64);
         index += 1;
-        let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
         let done_by_max = options.max_items.map_or(false, |m| delivered >= m);
         if done_by_max || next.is_none() {
             mark_complete();
         }
         if tx.send(Ok(Page { groups, count, index })).await.is_err() {
+            abort(&mut in_flight);
             return; // the caller dropped the cursor
         }
         if done_by_max {
+            abort(&mut in_flight);
             return;
         }
-        let Some(next) = next else { return };
-        let next_url = match Url::parse(&next) {
-            Ok(u) => u,
-            Err(e) => {
-                let _ = tx
-                    .send(Err(GraphError::InvalidResponse(format!("the nextLink after page {} is not a URL: {}", index, e))))
-                    .await;
-                return;
+        if let Some(e) = next_error {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+        // A page that might have been the last wanted was not; fetch on.
+        if in_flight.is_none() {
+            if let Some(u) = next.as_deref().and_then(|l| Url::parse(l).ok()) {
+                in_flight = Some(fetch(u));
             }
-        };
-        if !seen_links.insert(next.clone()) {
-            let _ = tx
-                .send(Err(GraphError::InvalidResponse(format!(
-                    "the listing stopped after {} page(s): Graph returned a nextLink it had already returned (a loop)",
-                    index
-                ))))
-                .await;
-            return;
         }
-        url = next_url;
+    }
+}
+
+fn abort<T>(request: &mut Option<tokio::task::JoinHandle<T>>) {
+    if let Some(r) = request.take() {
+        r.abort();
     }
 }
 
