@@ -84,7 +84,9 @@ fn main() {
             _ = requested => "shutdown requested",
         }
     });
-    drop(rt);
+    // Not a plain drop: that would wait for the blocking stdin read, which
+    // never ends while stdin stays open.
+    rt.shutdown_background();
     running.stop();
     if let Some(path) = &cfg.save_file {
         match running.sim.save(path) {
