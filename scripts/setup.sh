@@ -35,6 +35,12 @@ step() { printf 'setup: %s\n' "$*"; }
 
 command -v cargo >/dev/null 2>&1 || fail "cargo is not installed: install Rust (https://rustup.rs) and run again."
 command -v cc >/dev/null 2>&1 || fail "a C compiler (cc) is needed for the C client tests: install gcc."
+if ! command -v valgrind >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || fail "valgrind is needed for the C tests' memory check: install it."
+  step "installing valgrind"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind >>"$log" 2>&1 \
+    || fail "could not install valgrind (apt-get install valgrind failed)"
+fi
 
 # ---------------------------------------------------------------- crates
 marker="# written by scripts/setup.sh"
