@@ -58,6 +58,16 @@ pub struct gwb_progress {
     pub pacing_wait_ms: u64,
 }
 
+/// Writes a snapshot of `p` to a caller's `gwb_progress`.
+fn progress_to(progress_out: *mut gwb_progress, p: &Progress) -> Result<(), FfiError> {
+    if progress_out.is_null() {
+        return Err(null_param("progress_out"));
+    }
+    // SAFETY: a non-NULL out-param is writable per each function's contract.
+    unsafe { write_out(progress_out, snapshot(p)) };
+    Ok(())
+}
+
 fn snapshot(p: &Progress) -> gwb_progress {
     gwb_progress {
         total: p.get(|p| &p.total),
@@ -309,12 +319,7 @@ pub unsafe extern "C" fn gwb_client_progress(
     guard(error_out, || {
         // SAFETY: per contract.
         let c = unsafe { arg_ref(client, "client") }?;
-        if progress_out.is_null() {
-            return Err(null_param("progress_out"));
-        }
-        // SAFETY: non-NULL out-param.
-        unsafe { write_out(progress_out, snapshot(c.client.progress())) };
-        Ok(())
+        progress_to(progress_out, c.client.progress())
     })
 }
 
@@ -543,12 +548,7 @@ pub unsafe extern "C" fn gwb_cursor_progress(
     guard(error_out, || {
         // SAFETY: per contract.
         let c = unsafe { arg_ref(cursor, "cursor") }?;
-        if progress_out.is_null() {
-            return Err(null_param("progress_out"));
-        }
-        // SAFETY: non-NULL out-param.
-        unsafe { write_out(progress_out, snapshot(&c.cursor.progress)) };
-        Ok(())
+        progress_to(progress_out, &c.cursor.progress)
     })
 }
 
@@ -673,12 +673,7 @@ pub unsafe extern "C" fn gwb_bulk_progress(
     guard(error_out, || {
         // SAFETY: per contract.
         let b = unsafe { arg_ref(bulk, "bulk") }?;
-        if progress_out.is_null() {
-            return Err(null_param("progress_out"));
-        }
-        // SAFETY: non-NULL out-param.
-        unsafe { write_out(progress_out, snapshot(b.bulk.progress())) };
-        Ok(())
+        progress_to(progress_out, b.bulk.progress())
     })
 }
 
