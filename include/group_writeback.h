@@ -1081,8 +1081,9 @@ gwb_status gwb_client_set_request(const gwb_client *client,
 /**
  * Starts listing groups (`GET /beta/groups`, `$top=999`, the rules'
  * `$select`, `@odata.nextLink` followed to the end). The next page is
- * fetched while the caller works on the current one; at most two pages
- * are held, whatever the tenant's size.
+ * fetched while the caller works on the current one; at most three pages
+ * are held (one waiting for the caller, one being explained, one on its
+ * way), whatever the tenant's size.
  *
  * `options_json` (NULL for all groups): `filter` ($filter), `search`
  * ($search), `count` ($count), `consistencyLevel` (the header; "eventual"

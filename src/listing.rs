@@ -1,7 +1,7 @@
 //! Listing groups: `GET /beta/groups` page by page, `@odata.nextLink`
 //! followed to the end, the next page fetched while the caller works on the
-//! current one. At most two pages are held at once, whatever the tenant's
-//! size.
+//! current one. At most three pages are held at once (one waiting for the
+//! caller, one being explained, one on its way), whatever the tenant's size.
 
 use crate::domain::Group;
 use crate::graph::{explain_parsed, select_list, Client, GraphError, Inner, Progress};
@@ -138,7 +138,7 @@ impl Client {
         let cancel = self.operation_token();
         let progress = Arc::new(Progress::default());
         // Capacity 1: one finished page waits for the caller while the next
-        // is fetched; memory stays at about two pages.
+        // is explained and the one after it fetched: about three pages.
         let (tx, rx) = mpsc::channel(1);
         let mut headers: Vec<(&'static str, String)> = Vec::new();
         let level = options
@@ -231,6 +231,13 @@ async fn fetch_all(
                 return;
             }
         };
+        // Room for this page must exist before the next request starts, so
+        // that no more than one page waits for the caller, one is being
+        // explained and one is on its way, whatever the tenant's size.
+        let permit = match tx.reserve().await {
+            Ok(p) => p,
+            Err(_) => return, // the caller dropped the cursor
+        };
         // The next page first: start its request unless this page may
         // already be the last one the caller wants.
         let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
@@ -270,14 +277,12 @@ async fn fetch_all(
                 Ok(g) => g,
                 Err(e) => {
                     abort(&mut in_flight);
-                    let _ = tx
-                        .send(Err(GraphError::InvalidResponse(format!(
-                            "group {} of page {} is not a group: {}",
-                            i + 1,
-                            index + 1,
-                            e
-                        ))))
-                        .await;
+                    permit.send(Err(GraphError::InvalidResponse(format!(
+                        "group {} of page {} is not a group: {}",
+                        i + 1,
+                        index + 1,
+                        e
+                    ))));
                     return;
                 }
             };
@@ -293,10 +298,7 @@ async fn fetch_all(
         if done_by_max || next.is_none() {
             mark_complete();
         }
-        if tx.send(Ok(Page { groups, count, index })).await.is_err() {
-            abort(&mut in_flight);
-            return; // the caller dropped the cursor
-        }
+        permit.send(Ok(Page { groups, count, index }));
         if done_by_max {
             abort(&mut in_flight);
             return;
