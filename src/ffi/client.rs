@@ -2,7 +2,7 @@
 //! changes. Same conventions as the rest of the ABI (see the header).
 
 use super::{
-    arg_ref, arg_str, gwb_status, guard, guard_value, null_param, owned_string_out, write_out, FfiError,
+    arg_ref, arg_str, free_handle, gwb_status, guard, guard_value, null_param, owned_string_out, write_out, FfiError,
 };
 use crate::bulk::Bulk;
 use crate::domain::{ChangeRequest, WritebackState};
@@ -192,10 +192,8 @@ pub unsafe extern "C" fn gwb_client_new(
 /// thread is using it.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_client_free(client: *mut gwb_client) {
-    if !client.is_null() {
-        // SAFETY: made by Box::into_raw in gwb_client_new.
-        guard_value((), || drop(unsafe { Box::from_raw(client) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(client) }
 }
 
 /// What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
@@ -560,10 +558,8 @@ pub unsafe extern "C" fn gwb_cursor_progress(
 /// thread is using it.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_cursor_free(cursor: *mut gwb_cursor) {
-    if !cursor.is_null() {
-        // SAFETY: made by Box::into_raw in gwb_client_list_groups.
-        guard_value((), || drop(unsafe { Box::from_raw(cursor) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(cursor) }
 }
 
 /// Starts a bulk change in the background. `changes_json` is an array of
@@ -685,10 +681,8 @@ pub unsafe extern "C" fn gwb_bulk_progress(
 /// thread is using it.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_bulk_free(bulk: *mut gwb_bulk) {
-    if !bulk.is_null() {
-        // SAFETY: made by Box::into_raw in gwb_client_bulk_set.
-        guard_value((), || drop(unsafe { Box::from_raw(bulk) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(bulk) }
 }
 
 use super::gwb_error;

@@ -238,6 +238,16 @@ pub(crate) fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(
     }
 }
 
+/// Frees a handle made by `Box::into_raw` in this library; NULL is a no-op.
+///
+/// SAFETY: `p` is NULL or a live handle of type `T` not freed before.
+pub(crate) unsafe fn free_handle<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: per the function's contract.
+        guard_value((), || drop(unsafe { Box::from_raw(p) }))
+    }
+}
+
 /// Runs an infallible accessor: a caught panic gives `fallback`.
 pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
@@ -396,10 +406,8 @@ pub unsafe extern "C" fn gwb_error_http_status(error: *const gwb_error) -> u32 {
 /// `error` is NULL or a live `gwb_error` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_error_free(error: *mut gwb_error) {
-    if !error.is_null() {
-        // SAFETY: made by Box::into_raw in `guard`.
-        guard_value((), || drop(unsafe { Box::from_raw(error) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(error) }
 }
 
 // ------------------------------------------------------------------ groups
@@ -448,10 +456,8 @@ pub unsafe extern "C" fn gwb_group_parse(
 /// `group` is NULL or a live `gwb_group` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_group_free(group: *mut gwb_group) {
-    if !group.is_null() {
-        // SAFETY: made by Box::into_raw in gwb_group_parse.
-        guard_value((), || drop(unsafe { Box::from_raw(group) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(group) }
 }
 
 fn with_group<T>(group: *const gwb_group, fallback: T, f: impl FnOnce(&gwb_group) -> T) -> T
@@ -848,10 +854,8 @@ pub unsafe extern "C" fn gwb_change_to_json(
 /// `change` is NULL or a live `gwb_change` not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn gwb_change_free(change: *mut gwb_change) {
-    if !change.is_null() {
-        // SAFETY: made by Box::into_raw in make_change.
-        guard_value((), || drop(unsafe { Box::from_raw(change) }))
-    }
+    // SAFETY: per contract; made by Box::into_raw in this library.
+    unsafe { free_handle(change) }
 }
 
 // ------------------------------------------------------------------ names
