@@ -93,6 +93,7 @@ pub struct Config {
     pub auto_approve_after: Option<f64>,
     pub throttle: bool,
     pub throttle_scale: f64,
+    pub throttle_speed: f64,
     pub tenant_size: TenantSize,
     pub faults: FaultConfig,
     pub shuffle_batch: bool,
@@ -117,6 +118,7 @@ impl Default for Config {
             auto_approve_after: None,
             throttle: true,
             throttle_scale: 1.0,
+            throttle_speed: 1.0,
             tenant_size: TenantSize::L,
             faults: FaultConfig { slow_ms: 2000, retry_after: 1.0, ..FaultConfig::default() },
             shuffle_batch: true,
@@ -144,6 +146,8 @@ usage: graph-sim [flags]
   --auto-approve-after S     approve device codes S seconds after issue
   --throttle on|off          throttling (default on)
   --throttle-scale F         shrink quotas and windows by F (default 1)
+  --throttle-speed S         shorten every window by S, multiplying every
+                             rate (default 1; 25: 500 writes/s)
   --tenant-size S|M|L        resource-unit quota 3500/5000/8000 per 10 s (default L)
   --fault-seed S             seed of the fault plan (default 0)
   --latency-ms N             delay every request by N ms
@@ -227,6 +231,13 @@ impl Config {
                         return Err("--throttle-scale must be a positive number".into());
                     }
                     c.throttle_scale = f;
+                }
+                "--throttle-speed" => {
+                    let f: f64 = parse_num(&flag, &value(&mut it)?)?;
+                    if !(f > 0.0 && f.is_finite()) {
+                        return Err("--throttle-speed must be a positive number".into());
+                    }
+                    c.throttle_speed = f;
                 }
                 "--tenant-size" => {
                     let v = value(&mut it)?;

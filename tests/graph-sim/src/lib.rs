@@ -187,7 +187,7 @@ pub fn start(cfg: Config) -> Result<Running, String> {
         auto_approve_after: cfg.auto_approve_after,
         static_token: cfg.static_token.clone(),
     };
-    let throttle = Throttle::new(cfg.throttle, cfg.throttle_scale, cfg.tenant_size, tenant.tenant_id.clone());
+    let throttle = Throttle::new(cfg.throttle, cfg.throttle_scale, cfg.throttle_speed, cfg.tenant_size, tenant.tenant_id.clone());
     let sim = Arc::new(Sim {
         cfg,
         base_url: base_url.clone(),

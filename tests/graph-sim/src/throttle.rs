@@ -2,7 +2,9 @@
 //! buckets per application+tenant (resource units per 10 s, writes per
 //! 150 s) and per tenant (writes per 300 s). `scale` shrinks every bucket
 //! and its window alike, so the refill rate stays the published one while
-//! the burst a test must send to reach the limit gets small.
+//! the burst a test must send to reach the limit gets small; `speed`
+//! shortens every window alone, multiplying every rate, so that a run of
+//! thousands of writes takes seconds instead of minutes.
 
 use crate::util::fmt_seconds;
 use std::collections::HashMap;
@@ -18,9 +20,9 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(quota: f64, window_secs: f64, scale: f64, now: Instant) -> Self {
+    fn new(quota: f64, window_secs: f64, scale: f64, speed: f64, now: Instant) -> Self {
         let capacity = (quota * scale).round().max(1.0);
-        let window = (window_secs * scale).max(0.001);
+        let window = (window_secs * scale / speed).max(0.000_001);
         Bucket { capacity, rate: capacity / window, tokens: capacity, last: now }
     }
 
@@ -87,6 +89,7 @@ struct AppBuckets {
 pub struct Throttle {
     enabled: bool,
     scale: f64,
+    speed: f64,
     size: TenantSize,
     tenant_id: String,
     apps: Mutex<(HashMap<String, AppBuckets>, Option<Bucket>)>,
@@ -109,8 +112,8 @@ pub enum Verdict {
 }
 
 impl Throttle {
-    pub fn new(enabled: bool, scale: f64, size: TenantSize, tenant_id: String) -> Self {
-        Throttle { enabled, scale, size, tenant_id, apps: Mutex::new((HashMap::new(), None)) }
+    pub fn new(enabled: bool, scale: f64, speed: f64, size: TenantSize, tenant_id: String) -> Self {
+        Throttle { enabled, scale, speed, size, tenant_id, apps: Mutex::new((HashMap::new(), None)) }
     }
 
     /// Charges `ru` resource units and `writes` writes to the app, or says
@@ -122,13 +125,13 @@ impl Throttle {
         let now = Instant::now();
         let mut guard = self.apps.lock().unwrap();
         let (apps, tenant) = &mut *guard;
-        let scale = self.scale;
+        let (scale, speed) = (self.scale, self.speed);
         let size = self.size;
         let tenant_bucket =
-            tenant.get_or_insert_with(|| Bucket::new(TENANT_WRITE_QUOTA, TENANT_WRITE_WINDOW, scale, now));
+            tenant.get_or_insert_with(|| Bucket::new(TENANT_WRITE_QUOTA, TENANT_WRITE_WINDOW, scale, speed, now));
         let app = apps.entry(app_id.to_string()).or_insert_with(|| AppBuckets {
-            ru: Bucket::new(size.ru_quota(), RU_WINDOW, scale, now),
-            write: Bucket::new(WRITE_QUOTA, WRITE_WINDOW, scale, now),
+            ru: Bucket::new(size.ru_quota(), RU_WINDOW, scale, speed, now),
+            write: Bucket::new(WRITE_QUOTA, WRITE_WINDOW, scale, speed, now),
         });
         app.ru.refill(now);
         app.write.refill(now);
@@ -178,7 +181,7 @@ mod tests {
 
     #[test]
     fn small_scale_reaches_the_write_limit() {
-        let t = Throttle::new(true, 0.01, TenantSize::L, "t".into());
+        let t = Throttle::new(true, 0.01, 1.0, TenantSize::L, "t".into());
         let mut allowed = 0;
         let mut throttled = None;
         for _ in 0..100 {
@@ -198,5 +201,27 @@ mod tests {
             }
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn speed_multiplies_the_rate_and_keeps_the_burst() {
+        // 30 writes per 1.5 s at speed 25: the same burst of 30, refilled at
+        // 500 writes/s instead of 20.
+        let t = Throttle::new(true, 0.01, 25.0, TenantSize::L, "t".into());
+        let mut allowed = 0;
+        let mut wait = None;
+        for _ in 0..100 {
+            match t.charge("app", 1, 1) {
+                Verdict::Allowed { .. } => allowed += 1,
+                Verdict::Throttled { retry_after, .. } => {
+                    wait = Some(retry_after.parse::<f64>().unwrap());
+                    break;
+                }
+            }
+        }
+        assert!((30..=32).contains(&allowed), "allowed {}", allowed);
+        // One write's worth at 500/s is 2 ms (20/s would be 50 ms).
+        let w = wait.unwrap();
+        assert!(w > 0.0 && w < 0.02, "retry after {}", w);
     }
 }
