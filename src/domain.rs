@@ -6,6 +6,7 @@
 //! Microsoft's own documents disagree, the result carries a [`Caveat`]
 //! instead of silently choosing one reading.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -207,17 +208,58 @@ impl WritebackConfiguration {
 
     /// Graph's JSON shape, with a known type in the documented camelCase.
     pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        obj.insert("isEnabled".into(), self.is_enabled.map(Value::Bool).unwrap_or(Value::Null));
-        obj.insert(
-            "onPremisesGroupType".into(),
-            self.on_premises_group_type
-                .as_ref()
-                .map(|t| Value::String(t.as_graph_str().to_string()))
-                .unwrap_or(Value::Null),
-        );
-        Value::Object(obj)
+        serde_json::to_value(self.json_view()).unwrap_or_default()
     }
+
+    /// [`WritebackConfiguration::to_json`]'s shape, serializable without
+    /// building a `Value`.
+    pub fn json_view(&self) -> WritebackJson<'_> {
+        WritebackJson {
+            is_enabled: self.is_enabled,
+            on_premises_group_type: self.on_premises_group_type.as_ref().map(|t| t.as_graph_str()),
+        }
+    }
+}
+
+/// `writebackConfiguration` in Graph's shape (see [`WritebackConfiguration::json_view`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WritebackJson<'a> {
+    is_enabled: Option<bool>,
+    on_premises_group_type: Option<&'a str>,
+}
+
+/// A group's properties the rules read, in Graph's shape (see
+/// [`Group::json_view`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupJson<'a> {
+    id: Option<&'a str>,
+    display_name: Option<&'a str>,
+    group_types: &'a [String],
+    security_enabled: Option<bool>,
+    mail_enabled: Option<bool>,
+    on_premises_sync_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    membership_rule: Option<&'a str>,
+    writeback_configuration: WritebackJson<'a>,
+}
+
+impl GroupJson<'_> {
+    pub fn has_membership_rule(&self) -> bool {
+        self.membership_rule.is_some()
+    }
+
+    /// The keys every view has (`membershipRule` only when it is set).
+    pub const KEYS: [&'static str; 7] = [
+        "id",
+        "displayName",
+        "groupTypes",
+        "securityEnabled",
+        "mailEnabled",
+        "onPremisesSyncEnabled",
+        "writebackConfiguration",
+    ];
 }
 
 /// What kind of group it is, from its own properties.
@@ -490,23 +532,21 @@ impl Group {
 
     /// Graph's JSON shape of the properties this module reads.
     pub fn to_json(&self) -> Value {
-        let mut obj = Map::new();
-        let s = |v: &Option<String>| v.clone().map(Value::String).unwrap_or(Value::Null);
-        let b = |v: Option<bool>| v.map(Value::Bool).unwrap_or(Value::Null);
-        obj.insert("id".into(), s(&self.id));
-        obj.insert("displayName".into(), s(&self.display_name));
-        obj.insert(
-            "groupTypes".into(),
-            Value::Array(self.group_types.iter().cloned().map(Value::String).collect()),
-        );
-        obj.insert("securityEnabled".into(), b(self.security_enabled));
-        obj.insert("mailEnabled".into(), b(self.mail_enabled));
-        obj.insert("onPremisesSyncEnabled".into(), b(self.on_premises_sync_enabled));
-        if self.membership_rule.is_some() {
-            obj.insert("membershipRule".into(), s(&self.membership_rule));
+        serde_json::to_value(self.json_view()).unwrap_or_default()
+    }
+
+    /// [`Group::to_json`]'s shape, serializable without building a `Value`.
+    pub fn json_view(&self) -> GroupJson<'_> {
+        GroupJson {
+            id: self.id.as_deref(),
+            display_name: self.display_name.as_deref(),
+            group_types: &self.group_types,
+            security_enabled: self.security_enabled,
+            mail_enabled: self.mail_enabled,
+            on_premises_sync_enabled: self.on_premises_sync_enabled,
+            membership_rule: self.membership_rule.as_deref(),
+            writeback_configuration: self.writeback.json_view(),
         }
-        obj.insert("writebackConfiguration".into(), self.writeback.to_json());
-        Value::Object(obj)
     }
 
     fn has_group_type(&self, t: &str) -> bool {

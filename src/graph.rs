@@ -7,7 +7,7 @@ use crate::domain::{ChangeRequest, Decision, Group, Refusal, WritebackState};
 use crate::retry::{backoff, is_retryable_status, parse_retry_after, sleep_or_cancel, Pacer};
 use crate::secret::{redact, Secret};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -262,9 +262,9 @@ fn same_origin(a: &Url, b: &Url) -> bool {
 }
 
 /// A response read whole.
-pub struct Reply {
+pub struct Reply<T = Value> {
     pub status: u16,
-    pub body: Value,
+    pub body: T,
 }
 
 /// What the client is connected to, for display (no secrets).
@@ -657,6 +657,25 @@ impl Inner {
         cancel: &CancellationToken,
         extra_progress: &[&Progress],
     ) -> Result<Reply, GraphError> {
+        let reply = self.send_as(method, url, body, headers, cancel, extra_progress, |b: &bytes::Bytes| serde_json::from_slice::<Value>(b)).await?;
+        Ok(Reply { status: reply.status, body: reply.body.unwrap_or(Value::Null) })
+    }
+
+    /// [`Inner::send`] with the success body read by `parse` (`None` for an
+    /// empty body or a 204). A body `parse` rejects as cut short or not
+    /// JSON is retried like a transport failure; one it rejects for its
+    /// shape is not.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_as<T>(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<Value>,
+        headers: &[(&str, String)],
+        cancel: &CancellationToken,
+        extra_progress: &[&Progress],
+        parse: impl Fn(&bytes::Bytes) -> Result<T, serde_json::Error>,
+    ) -> Result<Reply<Option<T>>, GraphError> {
         if !same_origin(&url, &self.graph_base) {
             return Err(GraphError::UntrustedUrl(format!(
                 "refused to send the token to {}://{}: only {} is trusted",
@@ -714,10 +733,18 @@ impl Inner {
                 Ok((status, request_id, retry_after, bytes)) => {
                     if (200..300).contains(&status) {
                         if bytes.is_empty() || status == 204 {
-                            return Ok(Reply { status, body: Value::Null });
+                            return Ok(Reply { status, body: None });
                         }
-                        match serde_json::from_slice::<Value>(&bytes) {
-                            Ok(v) => return Ok(Reply { status, body: v }),
+                        match parse(&bytes) {
+                            Ok(v) => return Ok(Reply { status, body: Some(v) }),
+                            Err(e) if e.is_data() => {
+                                return Err(GraphError::InvalidResponse(format!(
+                                    "the {} answer was not in the expected shape ({}), request-id {}",
+                                    status,
+                                    e,
+                                    request_id.as_deref().unwrap_or("?")
+                                )))
+                            }
                             Err(e) => (
                                 GraphError::InvalidResponse(format!(
                                     "the {} answer was not complete JSON ({}), request-id {}",
@@ -836,19 +863,3 @@ pub fn select_list(extra: &[String]) -> String {
     all.join(",")
 }
 
-/// Merges the explained view over the original object, so properties the
-/// caller selected pass through.
-pub fn explain_item(item: &Value) -> Result<Value, String> {
-    let group = Group::from_json(item).map_err(|e| e.to_string())?;
-    Ok(explain_parsed(item, &group))
-}
-
-/// [`explain_item`] for a group already parsed from `item`.
-pub fn explain_parsed(item: &Value, group: &Group) -> Value {
-    let mut out: Map<String, Value> = item.as_object().cloned().unwrap_or_default();
-    out.retain(|k, _| !k.starts_with("@odata"));
-    if let Value::Object(explained) = crate::report::explain(group) {
-        out.extend(explained);
-    }
-    Value::Object(out)
-}

@@ -4,9 +4,11 @@
 //! caller, one being explained, one on its way), whatever the tenant's size.
 
 use crate::domain::Group;
-use crate::graph::{explain_parsed, select_list, Client, GraphError, Inner, Progress};
+use crate::graph::{select_list, Client, GraphError, Inner, Progress};
+use crate::report::{not_a_group, RawObject};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -52,18 +54,106 @@ pub struct ListOptions {
     pub raw: bool,
 }
 
-/// One page for the caller.
+/// One page for the caller: its groups as one JSON array, written as they
+/// were explained (no `Value` is built for them).
 #[derive(Debug)]
 pub struct Page {
-    pub groups: Vec<Value>,
+    groups_json: String,
+    len: usize,
     pub count: Option<u64>,
     pub index: u64,
 }
 
 impl Page {
-    pub fn to_json(&self) -> Value {
-        json!({"groups": self.groups, "count": self.count, "page": self.index})
+    /// The groups, as a JSON array.
+    pub fn groups_json(&self) -> &str {
+        &self.groups_json
     }
+
+    /// How many groups the page has.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The groups, parsed.
+    pub fn groups(&self) -> Vec<Value> {
+        serde_json::from_str(&self.groups_json).unwrap_or_default()
+    }
+
+    /// `{"count": n|null, "groups": [...], "page": n}`.
+    pub fn to_json_string(&self) -> String {
+        let count = self.count.map_or_else(|| "null".to_string(), |c| c.to_string());
+        format!("{{\"count\":{},\"groups\":{},\"page\":{}}}", count, self.groups_json, self.index)
+    }
+}
+
+/// A page's body as Graph sent it, read only as far as the next request
+/// needs: the groups stay unparsed text until that request is on its way.
+struct PageBody {
+    bytes: bytes::Bytes,
+    /// Where the `value` array is in `bytes`, when it is an array.
+    value: Option<std::ops::Range<usize>>,
+    next_link: Option<String>,
+    count: Option<u64>,
+}
+
+impl PageBody {
+    /// The groups of page `number`, each as its JSON text.
+    fn items(&self, number: u64) -> Result<Vec<&RawValue>, GraphError> {
+        let range = match &self.value {
+            Some(r) => r.clone(),
+            None => return Ok(Vec::new()),
+        };
+        std::str::from_utf8(&self.bytes[range])
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str(text).map_err(|e| e.to_string()))
+            .map_err(|e| GraphError::InvalidResponse(format!("the groups of page {} are not JSON text: {}", number, e)))
+    }
+}
+
+/// Reads a page body. Text that is not JSON is an error (retried as a body
+/// cut short); a `value` that is not an array, or a nextLink or count of
+/// another type, is read as absent, as a `Value` lookup would.
+fn parse_page(bytes: &bytes::Bytes) -> Result<PageBody, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow, default)]
+        value: Option<&'a RawValue>,
+        #[serde(borrow, default, rename = "@odata.nextLink")]
+        next_link: Option<&'a RawValue>,
+        #[serde(borrow, default, rename = "@odata.count")]
+        count: Option<&'a RawValue>,
+    }
+    let head = match serde_json::from_slice::<Head>(bytes) {
+        Ok(h) => h,
+        // JSON of another shape (not an object, a key twice): read as a
+        // `Value`, so the page is judged by what it holds.
+        Err(e) if e.is_data() => {
+            let v: Value = serde_json::from_slice(bytes)?;
+            let array = v.get("value").filter(|a| a.is_array()).map(Value::to_string).unwrap_or_default();
+            return Ok(PageBody {
+                value: (!array.is_empty()).then(|| 0..array.len()),
+                bytes: bytes::Bytes::from(array),
+                next_link: v.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string),
+                count: v.get("@odata.count").and_then(Value::as_u64),
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let value = head.value.filter(|r| r.get().starts_with('[')).map(|r| {
+        let start = r.get().as_ptr() as usize - bytes.as_ptr() as usize;
+        start..start + r.get().len()
+    });
+    Ok(PageBody {
+        value,
+        next_link: head.next_link.and_then(|r| serde_json::from_str::<String>(r.get()).ok()),
+        count: head.count.and_then(|r| serde_json::from_str::<u64>(r.get()).ok()),
+        bytes: bytes.clone(),
+    })
 }
 
 /// A listing in progress. Dropping it stops the background fetch.
@@ -188,7 +278,10 @@ async fn fetch_all(
     let fetch = |url: Url| {
         let (inner, headers, cancel, progress) = (inner.clone(), headers.clone(), cancel.clone(), progress.clone());
         tokio::spawn(async move {
-            inner.send(reqwest::Method::GET, url, None, &headers, &cancel, &[&progress]).await.map(|r| r.body)
+            inner
+                .send_as(reqwest::Method::GET, url, None, &headers, &cancel, &[&progress], parse_page)
+                .await
+                .map(|r| r.body)
         })
     };
     let mut in_flight = Some(fetch(url));
@@ -219,18 +312,12 @@ async fn fetch_all(
                 return;
             }
         };
-        let items = match body.get("value").and_then(Value::as_array) {
-            Some(v) => v,
-            None => {
-                let _ = tx
-                    .send(Err(GraphError::InvalidResponse(format!(
-                        "page {} has no 'value' array",
-                        index + 1
-                    ))))
-                    .await;
-                return;
-            }
-        };
+        let body = body.unwrap_or(PageBody { bytes: bytes::Bytes::new(), value: None, next_link: None, count: None });
+        let (next, count) = (body.next_link.clone(), body.count);
+        if body.value.is_none() {
+            let _ = tx.send(Err(GraphError::InvalidResponse(format!("page {} has no 'value' array", index + 1)))).await;
+            return;
+        }
         // Room for this page must exist before the next request starts, so
         // that no more than one page waits for the caller, one is being
         // explained and one is on its way, whatever the tenant's size.
@@ -238,11 +325,23 @@ async fn fetch_all(
             Ok(p) => p,
             Err(_) => return, // the caller dropped the cursor
         };
+        // With maxItems, whether this page may be the last one wanted
+        // depends on how many groups it has; otherwise they are split out
+        // only once the next request is on its way.
+        let mut early = None;
+        if let Some(max) = options.max_items {
+            match body.items(index + 1) {
+                Ok(v) => early = Some((delivered + v.len() as u64 >= max, v)),
+                Err(e) => {
+                    permit.send(Err(e));
+                    return;
+                }
+            }
+        }
+        let may_end_here = early.as_ref().map_or(false, |(end, _)| *end);
         // The next page first: start its request unless this page may
         // already be the last one the caller wants.
-        let next = body.get("@odata.nextLink").and_then(Value::as_str).map(str::to_string);
         let mut next_error = None;
-        let may_end_here = options.max_items.map_or(false, |m| delivered + items.len() as u64 >= m);
         if let Some(link) = &next {
             match Url::parse(link) {
                 Err(e) => {
@@ -262,43 +361,33 @@ async fn fetch_all(
                 Ok(_) => {}
             }
         }
-        progress.add(|p| &p.pages_read, 1);
-        inner.progress.add(|p| &p.pages_read, 1);
-        progress.add(|p| &p.groups_read, items.len() as u64);
-        inner.progress.add(|p| &p.groups_read, items.len() as u64);
-        let mut groups = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            if let Some(max) = options.max_items {
-                if delivered >= max {
-                    break;
-                }
-            }
-            let group = match Group::from_json(item) {
-                Ok(g) => g,
-                Err(e) => {
-                    abort(&mut in_flight);
-                    permit.send(Err(GraphError::InvalidResponse(format!(
-                        "group {} of page {} is not a group: {}",
-                        i + 1,
-                        index + 1,
-                        e
-                    ))));
-                    return;
-                }
+        // Explaining is CPU work: done off the runtime's worker, so that the
+        // request just started goes out now rather than after it.
+        let built = tokio::task::block_in_place(|| {
+            let items = match early {
+                Some((_, v)) => v,
+                None => body.items(index + 1)?,
             };
-            if !keep(&options, &group) {
-                continue;
+            progress.add(|p| &p.pages_read, 1);
+            inner.progress.add(|p| &p.pages_read, 1);
+            progress.add(|p| &p.groups_read, items.len() as u64);
+            inner.progress.add(|p| &p.groups_read, items.len() as u64);
+            explain_page(&items, &options, &mut delivered, index + 1)
+        });
+        let (groups_json, len) = match built {
+            Ok(b) => b,
+            Err(e) => {
+                abort(&mut in_flight);
+                permit.send(Err(e));
+                return;
             }
-            delivered += 1;
-            groups.push(if options.raw { item.clone() } else { explain_parsed(item, &group) });
-        }
-        let count = body.get("@odata.count").and_then(Value::as_u64);
+        };
         index += 1;
         let done_by_max = options.max_items.map_or(false, |m| delivered >= m);
         if done_by_max || next.is_none() {
             mark_complete();
         }
-        permit.send(Ok(Page { groups, count, index }));
+        permit.send(Ok(Page { groups_json, len, count, index }));
         if done_by_max {
             abort(&mut in_flight);
             return;
@@ -314,6 +403,45 @@ async fn fetch_all(
             }
         }
     }
+}
+
+/// A page's groups, kept by the client-side filters and explained (or as
+/// sent, with `raw`), written as one JSON array; `delivered` counts the
+/// groups handed out so far, for `maxItems`.
+fn explain_page(
+    items: &[&RawValue],
+    options: &ListOptions,
+    delivered: &mut u64,
+    page: u64,
+) -> Result<(String, usize), GraphError> {
+    let mut out = Vec::with_capacity(items.iter().map(|i| i.get().len()).sum::<usize>() * 2 + 2);
+    out.push(b'[');
+    let mut len = 0usize;
+    for (i, item) in items.iter().enumerate() {
+        if options.max_items.map_or(false, |max| *delivered >= max) {
+            break;
+        }
+        let (obj, group) = serde_json::from_str::<RawObject>(item.get())
+            .map_err(|e| not_a_group(item.get(), &e))
+            .and_then(|obj| obj.group().map(|g| (obj, g)))
+            .map_err(|e| GraphError::InvalidResponse(format!("group {} of page {} is not a group: {}", i + 1, page, e)))?;
+        if !keep(options, &group) {
+            continue;
+        }
+        *delivered += 1;
+        if len > 0 {
+            out.push(b',');
+        }
+        len += 1;
+        if options.raw {
+            out.extend_from_slice(item.get().as_bytes());
+        } else {
+            obj.write_explained(&group, &mut out);
+        }
+    }
+    out.push(b']');
+    let text = String::from_utf8(out).map_err(|e| GraphError::InvalidResponse(format!("page {} is not UTF-8: {}", page, e)))?;
+    Ok((text, len))
 }
 
 fn abort<T>(request: &mut Option<tokio::task::JoinHandle<T>>) {

@@ -2,49 +2,199 @@
 //! PowerShell module: a group with its portal columns and effective
 //! behaviour, and a validation decision.
 
-use crate::domain::{Decision, Group};
+use crate::domain::{Decision, Group, GroupJson, ParseError};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// The group in Graph's shape, plus `kind`, `isSynced`, `isDynamic`,
 /// `portal` (the two columns and the state) and `effective` (whether and as
 /// what it is written back, the reason and the caveats).
 pub fn explain(group: &Group) -> Value {
-    let mut obj = match group.to_json() {
-        Value::Object(m) => m,
-        _ => Map::new(),
+    serde_json::to_value(GroupView::of(group)).unwrap_or_default()
+}
+
+/// [`explain`]'s view, serializable straight into text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView<'a> {
+    #[serde(flatten)]
+    graph: GroupJson<'a>,
+    kind: &'static str,
+    kind_display_name: &'static str,
+    is_synced: bool,
+    is_dynamic: bool,
+    portal: PortalJson,
+    effective: EffectiveJson,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PortalJson {
+    writeback_enabled: bool,
+    target_writeback_type: Option<String>,
+    state: &'static str,
+    state_display_name: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EffectiveJson {
+    written_back: bool,
+    written_back_as: Option<String>,
+    reason: &'static str,
+    explanation: &'static str,
+    caveats: Vec<CaveatJson>,
+}
+
+#[derive(Serialize)]
+struct CaveatJson {
+    code: &'static str,
+    message: &'static str,
+}
+
+impl<'a> GroupView<'a> {
+    /// The keys of the view besides the group's own ([`GroupJson::KEYS`]).
+    pub const KEYS: [&'static str; 6] = ["kind", "kindDisplayName", "isSynced", "isDynamic", "portal", "effective"];
+
+    pub fn of(group: &'a Group) -> Self {
+        let kind = group.kind();
+        let portal = group.portal();
+        let eff = group.effective();
+        GroupView {
+            graph: group.json_view(),
+            kind: kind.name(),
+            kind_display_name: kind.display_name(),
+            is_synced: group.is_synced(),
+            is_dynamic: group.is_dynamic(),
+            portal: PortalJson {
+                writeback_enabled: portal.writeback_enabled,
+                target_writeback_type: portal.target_type.as_ref().map(|t| t.portal_name().to_string()),
+                state: portal.state.name(),
+                state_display_name: portal.state.portal_name(),
+            },
+            effective: EffectiveJson {
+                written_back: eff.written_back,
+                written_back_as: eff.written_back_as.as_ref().map(|t| t.as_graph_str().to_string()),
+                reason: eff.reason.name(),
+                explanation: eff.reason.describe(),
+                caveats: eff
+                    .caveat_list()
+                    .into_iter()
+                    .map(|c| CaveatJson { code: c.name(), message: c.describe() })
+                    .collect(),
+            },
+        }
+    }
+
+    /// Whether the view writes `key`, so that a passed-through property of
+    /// the same name is left out.
+    pub fn has_key(&self, key: &str) -> bool {
+        GroupJson::KEYS.contains(&key) || Self::KEYS.contains(&key) || (key == "membershipRule" && self.graph.has_membership_rule())
+    }
+}
+
+/// One JSON object's properties as they were sent, each value kept as its
+/// JSON text: a group from a page is explained and passed on without being
+/// rebuilt as a `Value`. The last of repeated keys wins, as in a
+/// `serde_json::Map`.
+pub struct RawObject<'a> {
+    props: BTreeMap<Cow<'a, str>, &'a RawValue>,
+}
+
+/// A key, borrowed from the text unless it has escapes.
+#[derive(serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut props = BTreeMap::new();
+                while let Some(Key(k)) = map.next_key()? {
+                    let v: &'de RawValue = map.next_value()?;
+                    props.insert(k, v);
+                }
+                Ok(RawObject { props })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'a> RawObject<'a> {
+    /// The group the rules see in this object, with the same errors as
+    /// [`Group::from_json`] (which reads only the properties it knows, so
+    /// only those are parsed).
+    pub fn group(&self) -> Result<Group, ParseError> {
+        let mut known = Map::new();
+        for key in GroupJson::KEYS.iter().chain(std::iter::once(&"membershipRule")) {
+            if let Some(raw) = self.props.get(*key) {
+                let v: Value = serde_json::from_str(raw.get()).map_err(|e| ParseError::Json(e.to_string()))?;
+                known.insert((*key).to_string(), v);
+            }
+        }
+        Group::from_json(&Value::Object(known))
+    }
+
+    /// Appends the group's explained view to `out`, followed by this
+    /// object's other properties (the ones the view does not write, OData
+    /// annotations left out) exactly as they were sent.
+    pub fn write_explained(&self, group: &Group, out: &mut Vec<u8>) {
+        let start = out.len();
+        let view = GroupView::of(group);
+        if serde_json::to_writer(&mut *out, &view).is_err() || out.last() != Some(&b'}') {
+            // Not reachable with these types; an empty object beats a torn one.
+            out.truncate(start);
+            out.extend_from_slice(b"{}");
+            return;
+        }
+        out.pop();
+        for (k, v) in &self.props {
+            if k.starts_with("@odata") || view.has_key(k) {
+                continue;
+            }
+            out.push(b',');
+            if serde_json::to_writer(&mut *out, k.as_ref()).is_err() {
+                out.extend_from_slice(b"\"\"");
+            }
+            out.push(b':');
+            out.extend_from_slice(v.get().as_bytes());
+        }
+        out.push(b'}');
+    }
+}
+
+/// Why `item`, which [`RawObject`] could not read, is not a group: in
+/// [`Group::from_json`]'s words when it is JSON but not an object.
+pub fn not_a_group(item: &str, e: &serde_json::Error) -> ParseError {
+    match serde_json::from_str::<Value>(item) {
+        Ok(v) => Group::from_json(&v).err().unwrap_or_else(|| ParseError::Json(e.to_string())),
+        Err(_) => ParseError::Json(e.to_string()),
+    }
+}
+
+/// A group object as Graph sent it (`item`), explained: the view of
+/// [`explain`] merged over the object, so properties the caller selected
+/// pass through.
+pub fn explain_text(item: &str) -> Result<String, ParseError> {
+    let obj: RawObject = match serde_json::from_str(item) {
+        Ok(o) => o,
+        // Not an object: the rules' own words for what it is.
+        Err(e) => return Err(not_a_group(item, &e)),
     };
-    let kind = group.kind();
-    let portal = group.portal();
-    let eff = group.effective();
-    obj.insert("kind".into(), json!(kind.name()));
-    obj.insert("kindDisplayName".into(), json!(kind.display_name()));
-    obj.insert("isSynced".into(), json!(group.is_synced()));
-    obj.insert("isDynamic".into(), json!(group.is_dynamic()));
-    obj.insert(
-        "portal".into(),
-        json!({
-            "writebackEnabled": portal.writeback_enabled,
-            "targetWritebackType": portal.target_type.as_ref().map(|t| t.portal_name().to_string()),
-            "state": portal.state.name(),
-            "stateDisplayName": portal.state.portal_name(),
-        }),
-    );
-    let caveats: Vec<Value> = eff
-        .caveat_list()
-        .into_iter()
-        .map(|c| json!({"code": c.name(), "message": c.describe()}))
-        .collect();
-    obj.insert(
-        "effective".into(),
-        json!({
-            "writtenBack": eff.written_back,
-            "writtenBackAs": eff.written_back_as.as_ref().map(|t| t.as_graph_str().to_string()),
-            "reason": eff.reason.name(),
-            "explanation": eff.reason.describe(),
-            "caveats": caveats,
-        }),
-    );
-    Value::Object(obj)
+    let group = obj.group()?;
+    let mut out = Vec::with_capacity(item.len() + 1024);
+    obj.write_explained(&group, &mut out);
+    String::from_utf8(out).map_err(|e| ParseError::Json(e.to_string()))
 }
 
 /// `{"outcome": "send"|"noChange"|"refused", "body": {...}|null,

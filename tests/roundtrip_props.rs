@@ -126,3 +126,82 @@ proptest! {
         let _ = group_writeback::domain::ChangeRequest::from_json_str(&text);
     }
 }
+
+/// The reference for a listed group: the object as sent, OData annotations
+/// left out, with `report::explain`'s view merged over it.
+fn merged_reference(item: &serde_json::Value, g: &Group) -> serde_json::Value {
+    let mut out = item.as_object().cloned().unwrap_or_default();
+    out.retain(|k, _| !k.starts_with("@odata"));
+    if let serde_json::Value::Object(v) = group_writeback::report::explain(g) {
+        out.extend(v);
+    }
+    serde_json::Value::Object(out)
+}
+
+fn extra_props() -> impl Strategy<Value = Vec<(String, serde_json::Value)>> {
+    prop::collection::vec(
+        (
+            prop_oneof![
+                Just("@odata.type".to_string()),
+                Just("members@odata.bind".to_string()),
+                Just("mail".to_string()),
+                Just("membershipRule".to_string()),
+                Just("displayName".to_string()),
+                Just("kind".to_string()),
+                Just("quote\"and\\slash".to_string()),
+                "[a-zA-Z]{1,12}",
+            ],
+            prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                "[ -~\u{e9}\u{1f600}]{0,20}".prop_map(serde_json::Value::from),
+                Just(serde_json::json!({"a": [1, {"b": null}]})),
+            ],
+        ),
+        0..6,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A listed group is written straight into the page's text; it is the
+    /// same JSON as the explained view merged over the object as sent.
+    #[test]
+    fn streamed_explanation_equals_the_merged_view(g in any_group(), extra in extra_props(), rule in prop::option::of("[ -~]{0,20}")) {
+        let mut item = g.to_json();
+        if let Some(r) = rule {
+            item["membershipRule"] = serde_json::Value::from(r);
+        }
+        for (k, v) in extra {
+            item[k.as_str()] = v;
+        }
+        let parsed = match Group::from_json(&item) {
+            Ok(p) => p,
+            Err(e) => {
+                // Bad input: both paths refuse it alike.
+                let streamed = group_writeback::report::explain_text(&item.to_string()).unwrap_err();
+                prop_assert_eq!(streamed, e);
+                return Ok(());
+            }
+        };
+        let streamed = group_writeback::report::explain_text(&item.to_string()).unwrap();
+        let streamed: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+        prop_assert_eq!(streamed, merged_reference(&item, &parsed));
+    }
+}
+
+#[test]
+fn streamed_explanation_refuses_what_is_not_a_group() {
+    use group_writeback::domain::ParseError;
+    use group_writeback::report::explain_text;
+    assert_eq!(explain_text("[1]").unwrap_err(), ParseError::NotAnObject("an array"));
+    assert_eq!(explain_text("\"x\"").unwrap_err(), ParseError::NotAnObject("a string"));
+    assert!(matches!(explain_text("{\"id\":").unwrap_err(), ParseError::Json(_)));
+    assert!(matches!(explain_text(r#"{"groupTypes": "Unified"}"#).unwrap_err(), ParseError::WrongType { property: "groupTypes", .. }));
+    // The last of a repeated key wins, as in a parsed object.
+    let v: serde_json::Value = serde_json::from_str(&explain_text(r#"{"mail":"a","mail":"b","groupTypes":["Unified"]}"#).unwrap()).unwrap();
+    assert_eq!(v["mail"], "b");
+    assert_eq!(v["kind"], "microsoft365");
+}

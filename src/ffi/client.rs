@@ -362,12 +362,12 @@ pub unsafe extern "C" fn gwb_client_get_group(
         }
         let body = c.client.get_group(id, &opts.property)?;
         let out = if opts.raw {
-            body
+            body.to_string()
         } else {
-            crate::graph::explain_item(&body)
+            crate::report::explain_text(&body.to_string())
                 .map_err(|e| FfiError::from(GraphError::InvalidResponse(format!("the group's JSON: {}", e))))?
         };
-        owned_string_out(json_out, &out.to_string())
+        owned_string_out(json_out, &out)
     })
 }
 
@@ -508,7 +508,7 @@ pub unsafe extern "C" fn gwb_cursor_next(
             return Err(null_param("page_json_out"));
         }
         match c.cursor.next_page()? {
-            Some(page) => owned_string_out(page_json_out, &page.to_json().to_string()),
+            Some(page) => owned_string_out(page_json_out, &page.to_json_string()),
             None => {
                 // SAFETY: non-NULL out-param.
                 unsafe { write_out(page_json_out, std::ptr::null_mut()) };
