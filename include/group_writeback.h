@@ -1157,8 +1157,10 @@ void gwb_cursor_free(gwb_cursor *cursor);
  * Every change ends with exactly one result, pulled with `gwb_bulk_poll`:
  * `{"index", "id", "displayName", "result": "written"|"noChange"|
  * "refused"|"failed"|"cancelled", "body", "after" (written only: the
- * configuration after the change), "refusal": {"code","message"},
- * "error": {"status","code","message","requestId"}, "attempts"}`.
+ * configuration after the change), "group" (written and noChange: the
+ * group explained as it now is, as `gwb_group_explain_json` gives it),
+ * "refusal": {"code","message"}, "error": {"status","code","message",
+ * "requestId"}, "attempts"}`.
  *
  * Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
  * is not a JSON array. A bad element gives that element a `failed` result.

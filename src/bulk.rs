@@ -317,11 +317,13 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
                 it.done = true;
             }
             Decision::NoChange => {
-                shared.push(result_json(&gref, "noChange", None, None, None, 0), it.index);
+                let mut r = result_json(&gref, "noChange", None, None, None, 0);
+                r["group"] = crate::report::explain(group);
+                shared.push(r, it.index);
                 it.done = true;
             }
             Decision::Send { body, after } => {
-                afters.insert(it.index, after.to_json());
+                afters.insert(it.index, after);
                 writes.push(Pending {
                     item: it.index,
                     method: "PATCH",
@@ -346,7 +348,11 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
             Ok(_) => {
                 let mut r = result_json(&gref, "written", body, None, None, 1);
                 if let Some(a) = afters.get(&idx) {
-                    r["after"] = a.clone();
+                    r["after"] = a.to_json();
+                    // The group as it now is: what was read, with the
+                    // configuration written.
+                    let now = crate::domain::Group { writeback: a.clone(), ..group.clone() };
+                    r["group"] = crate::report::explain(&now);
                 }
                 shared.push(r, idx)
             }
