@@ -36,6 +36,11 @@ function Write-GwbBulkResult {
             if (-not $PassThru) {
                 break
             }
+            if ($null -ne $Result.Group) {
+                # The library's view of the group as it now is: nothing to read again.
+                ConvertTo-GwbGroupObject -Report $Result.Group
+                break
+            }
             if ($null -ne $Entry.GroupJson) {
                 $json = $Entry.GroupJson
                 if ($_ -eq 'written' -and $Result.Body) {

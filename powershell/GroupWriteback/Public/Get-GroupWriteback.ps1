@@ -234,7 +234,13 @@ function Get-GroupWriteback {
                     $PSCmdlet.SessionState.PSVariable.Set($CountVariable.TrimStart('$'), $page.Count)
                     $countSet = $true
                 }
-                ConvertTo-GwbGroupObject -Report $page.Groups
+                if ($null -ne $page.Converted) {
+                    # Converted with the page, written as one collection.
+                    $PSCmdlet.WriteObject($page.Converted, $true)
+                }
+                else {
+                    ConvertTo-GwbGroupObject -Report $page.Groups
+                }
                 $read += $page.Groups.Count
                 Write-Progress -Activity $activity -Status "$read groups read ($($page.Number) pages)" -Id 1
             }

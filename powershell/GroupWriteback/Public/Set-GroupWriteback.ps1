@@ -134,6 +134,10 @@ function Set-GroupWriteback {
             $change.state = $State
             $requested = $State
         }
+        # Each change is written as JSON text as it arrives ('{"id":...,'
+        # then the group as read, if any, then this tail): no ConvertTo-Json
+        # over thousands of entries at the end.
+        $changeTail = (ConvertTo-Json -InputObject $change -Compress).Substring(1)
         $pending = [System.Collections.Generic.List[object]]::new()
         $connection = $null
     }
@@ -141,7 +145,8 @@ function Set-GroupWriteback {
     process {
         $item = if ($MyInvocation.ExpectingInput) { $_ } else { $null }
         $target = if ($null -ne $item -and $item -isnot [string]) { $item } else { $GroupId }
-        $groupJson = Get-GwbCompleteGroupJson -InputObject $item
+        # An id (the common bulk input) needs no conversion; skip the call.
+        $groupJson = if ($null -eq $item -or $item -is [string]) { $null } else { Get-GwbCompleteGroupJson -InputObject $item }
         $report = $null
         if ($null -eq $groupJson -and $WhatIfPreference) {
             if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }
@@ -195,12 +200,11 @@ function Set-GroupWriteback {
         if (-not $PSCmdlet.ShouldProcess($description, $warning, 'Set-GroupWriteback')) {
             return
         }
-        $entry = [ordered]@{ id = $GroupId }
-        foreach ($key in $change.Keys) { $entry[$key] = $change[$key] }
+        $entry = '{"id":' + [System.Text.Json.JsonSerializer]::Serialize($GroupId, [string]) + ','
         if ($null -ne $groupJson) {
-            $entry.group = ConvertFrom-Json -InputObject $groupJson -AsHashtable
+            $entry += '"group":' + $groupJson + ','
         }
-        $pending.Add([pscustomobject]@{ Change = $entry; Target = $target; GroupJson = $groupJson; Name = $name })
+        $pending.Add([pscustomobject]@{ Change = $entry + $changeTail; Target = $target; GroupJson = $groupJson; Name = $name })
     }
 
     end {
@@ -209,7 +213,7 @@ function Set-GroupWriteback {
         }
         if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }
         $client = $connection.Client
-        $changesJson = ConvertTo-Json -InputObject @($pending | ForEach-Object { $_.Change }) -Depth 6 -Compress
+        $changesJson = '[' + [string]::Join(',', [string[]]$pending.Change) + ']'
         $started = $client.TryBulkSet($changesJson)
         if (-not $started.Success) {
             $PSCmdlet.ThrowTerminatingError((ConvertTo-GwbGraphErrorRecord -Exception $started.Error -Activity 'Starting the bulk change' -TargetObject $null))
@@ -219,6 +223,10 @@ function Set-GroupWriteback {
         $counts = [ordered]@{ written = 0; noChange = 0; refused = 0; failed = 0; cancelled = 0 }
         $activity = 'Setting group writeback'
         $finished = $false
+        $reported = 0
+        # Progress is drawn at most every quarter second: a poll returns as
+        # soon as any result is ready, often one or two at a time.
+        $sincePaint = [System.Diagnostics.Stopwatch]::StartNew()
         try {
             do {
                 $polled = $bulk.TryPoll(200)
@@ -228,11 +236,14 @@ function Set-GroupWriteback {
                 $poll = $polled.Value
                 foreach ($result in $poll.Results) {
                     $counts[$result.Result]++
+                    $reported++
                     $entry = $pending[$result.Index]
                     Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $entry -Requested $requested -PassThru:$PassThru -Client $client
                 }
-                $reported = $counts.Values | Measure-Object -Sum | Select-Object -ExpandProperty Sum
-                Write-Progress -Activity $activity -Id 2 -Status "$($counts.written) of $total written ($reported done)" -PercentComplete ([math]::Min(100, [int](100 * $reported / $total)))
+                if ($sincePaint.ElapsedMilliseconds -ge 250 -or $poll.Done) {
+                    Write-Progress -Activity $activity -Id 2 -Status "$($counts.written) of $total written ($reported done)" -PercentComplete ([math]::Min(100, [int](100 * $reported / $total)))
+                    $sincePaint.Restart()
+                }
             } until ($poll.Done)
             $finished = $true
         }

@@ -266,6 +266,13 @@ namespace GroupWriteback.Native
         /// <summary>The groups of the page, explained.</summary>
         public GroupReport[] Groups { get; set; }
 
+        /// <summary>
+        /// The groups as the module outputs them, converted with the page
+        /// (off the pipeline's thread); null when some group has properties
+        /// beyond the rules' own, which the module adds as note properties.
+        /// </summary>
+        public GroupWriteback.Group[] Converted { get; set; }
+
         /// <summary>@odata.count when it was asked for (first page only).</summary>
         public long? Count { get; set; }
 
@@ -322,19 +329,33 @@ namespace GroupWriteback.Native
         {
             uint status = NativeMethods.gwb_cursor_next(_handle, out IntPtr json, out ErrorHandle error);
             Interop.Check(status, error, "gwb_cursor_next");
-            string text = Interop.Take(json);
-            if (text == null) return new ListPage { Groups = Array.Empty<GroupReport>(), Done = true };
-            using (JsonDocument doc = JsonDocument.Parse(text))
+            using (Utf8Text text = Interop.TakeUtf8(json))
+            {
+                if (text == null) return new ListPage { Groups = Array.Empty<GroupReport>(), Done = true };
+                return ReadPage(text);
+            }
+        }
+
+        private static ListPage ReadPage(Utf8Text text)
+        {
+            using (JsonDocument doc = JsonDocument.Parse(text.Memory))
             {
                 JsonElement root = doc.RootElement;
                 var groups = new List<GroupReport>();
+                var pool = new ReportStrings();
                 if (root.TryGetProperty("groups", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
-                    foreach (JsonElement g in list.EnumerateArray()) groups.Add(GroupReport.FromElement(g, null));
+                    foreach (JsonElement g in list.EnumerateArray()) groups.Add(GroupReport.FromElement(g, null, pool));
                 }
                 long? count = root.TryGetProperty("count", out JsonElement c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : (long?)null;
                 long number = root.TryGetProperty("page", out JsonElement p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : 0;
-                return new ListPage { Groups = groups.ToArray(), Count = count, Number = number };
+                GroupReport[] reports = groups.ToArray();
+                GroupWriteback.Group[] converted = null;
+                if (Array.TrueForAll(reports, r => r.AdditionalProperties == null))
+                {
+                    converted = Array.ConvertAll(reports, r => r.ToGroup());
+                }
+                return new ListPage { Groups = reports, Converted = converted, Count = count, Number = number };
             }
         }
 
@@ -379,6 +400,9 @@ namespace GroupWriteback.Native
 
         /// <summary>The PATCH body that was sent (written only).</summary>
         public string Body { get; set; }
+
+        /// <summary>The group as it now is, explained (written and noChange).</summary>
+        public GroupReport Group { get; set; }
         public string RefusalCode { get; set; }
         public string RefusalMessage { get; set; }
 
@@ -413,6 +437,7 @@ namespace GroupWriteback.Native
             Interop.Check(status, error, "gwb_bulk_poll");
             string text = Interop.Take(json);
             var results = new List<BulkResult>();
+            var strings = new ReportStrings();
             using (JsonDocument doc = JsonDocument.Parse(text ?? "[]"))
             {
                 foreach (JsonElement r in doc.RootElement.EnumerateArray())
@@ -428,6 +453,10 @@ namespace GroupWriteback.Native
                     if (r.TryGetProperty("body", out JsonElement body) && body.ValueKind == JsonValueKind.Object)
                     {
                         result.Body = body.GetRawText();
+                    }
+                    if (GroupReport.Obj(r, "group", out JsonElement group))
+                    {
+                        result.Group = GroupReport.FromElement(group, null, strings);
                     }
                     if (GroupReport.Obj(r, "refusal", out JsonElement refusal))
                     {
