@@ -292,6 +292,37 @@ Describe 'Set-GroupWriteback' {
         }
     }
 
+    It 'paces writes at Connect-GroupWriteback -WritesPerSecond: <Case>' -ForEach @(
+        # Faster than the quota: the service throttles, the pace backs off, nothing is lost.
+        @{ Case = '200/s against the published 20/s'; Speed = '1'; Throttled = $true }
+        # The quota run 10 times faster (200/s): the same pace draws no 429.
+        @{ Case = '200/s against a quota of 200/s'; Speed = '10'; Throttled = $false }
+    ) {
+        $paced = Start-TestGraphSim -ArgumentList @('--groups', '400', '--seed', '43', '--static-token', $staticToken,
+            '--throttle-scale', '0.01', '--throttle-speed', $Speed)
+        try {
+            Connect-GroupWriteback -Endpoint $paced.Url -AccessToken (New-TestSecret $staticToken) -WritesPerSecond 200
+            $targets = @(Get-GroupWriteback -All | Where-Object { (& $cloudM365) -and $_.WritebackState -ne 'Security' } | Select-Object -First 80)
+            $targets.Count | Should -Be 80
+            $results = @($targets | Set-GroupWriteback -State Security -PassThru)
+            $results.Count | Should -Be 80
+            foreach ($t in $targets) {
+                (Get-TestSimGroup -Sim $paced -Id $t.Id).writebackConfiguration.onPremisesGroupType | Should -Be 'universalSecurityGroup'
+            }
+            $stat = Get-TestSimStat -Sim $paced
+            if ($Throttled) { $stat.throttled | Should -BeGreaterThan 0 } else { $stat.throttled | Should -Be 0 }
+        }
+        finally {
+            Connect-TestSim
+            Stop-TestGraphSim -Sim $paced
+        }
+    }
+
+    It 'refuses a -WritesPerSecond that is not positive' {
+        { Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken) -WritesPerSecond 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
     It 'sets one group by -GroupId with -IsEnabled and -OnPremisesGroupType' {
         $target = (Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -ne 'Distribution' } -Count 40)[-1]
         $result = Set-GroupWriteback -GroupId $target.Id -IsEnabled $true -OnPremisesGroupType universalDistributionGroup -PassThru

@@ -66,6 +66,13 @@ function Connect-GroupWriteback {
     (http://127.0.0.1:port); sign-in goes to the same address. https is
     required except for loopback addresses.
 
+    .PARAMETER WritesPerSecond
+    The pace of the writes Set-GroupWriteback sends (default 20: the
+    published quota of 3,000 writes per 150 s per app and tenant). Raise it
+    only where the quota is known to be higher, such as a simulated tenant
+    run faster (graph-sim --throttle-speed); 429 answers still slow the pace
+    down.
+
     .PARAMETER PassThru
     Returns the connection's context (as Get-GroupWritebackContext).
 
@@ -160,10 +167,16 @@ function Connect-GroupWriteback {
         [ValidateNotNull()]
         [uri] $Endpoint,
 
+        [ValidateRange(0.1, 100000)]
+        [double] $WritesPerSecond = 20,
+
         [switch] $PassThru
     )
 
     $options = [ordered]@{ cloud = $Environment }
+    if ($PSBoundParameters.ContainsKey('WritesPerSecond')) {
+        $options.writesPerSecond = $WritesPerSecond
+    }
     if ($PSBoundParameters.ContainsKey('Endpoint')) {
         if (-not $Endpoint.IsAbsoluteUri -or $Endpoint.Scheme -notin 'https', 'http') {
             $shown = "$Endpoint"
