@@ -89,7 +89,7 @@ def main():
     s = res.get("settings", {})
     m = res.get("machine", {})
     foot = (f"{res.get('date', '')} · {m.get('nproc')} × {m.get('cpu', '')} · graph-sim latency "
-            f"{s.get('latencyMs')} ms/request · bar: median, whisker: min–max")
+            f"{s.get('latencyMs')} ms/request (W2: {s.get('w2LatencyMs', s.get('latencyMs'))} ms) · bar: median, whisker: min–max")
     parts.append(f'<text x="{PAD}" y="{y + 4}" font-size="11" fill="#4a5568">{escape(foot)}</text>')
     height = y + 16
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
