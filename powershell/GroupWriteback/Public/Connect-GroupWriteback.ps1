@@ -268,7 +268,7 @@ function Connect-GroupWriteback {
         return
     }
 
-    $optionsJson = ConvertTo-Json -InputObject $options -Compress
+    $optionsJson = [GroupWriteback.Native.OptionsJson]::Write($options)
     $created = if ($null -ne $certificateToUse) {
         [GroupWriteback.Native.GraphClient]::TryCreateWithCertificate($optionsJson, $certificateToUse)
     }
@@ -326,9 +326,13 @@ function Connect-GroupWriteback {
         }
     }
 
-    $context = Get-GwbContextObject -Connection $script:GwbConnection
-    Write-Verbose -Message "Connected to $($context.GraphEndpoint) as $($context.ClientId) in tenant $($context.TenantId) ($($context.AuthType))."
-    if ($PassThru) {
-        $context
+    # The context is built only when it is shown: reading it costs the
+    # session's first ConvertFrom-Json, a good part of a start-up.
+    if ($PassThru -or $VerbosePreference -ne 'SilentlyContinue') {
+        $context = Get-GwbContextObject -Connection $script:GwbConnection
+        Write-Verbose -Message "Connected to $($context.GraphEndpoint) as $($context.ClientId) in tenant $($context.TenantId) ($($context.AuthType))."
+        if ($PassThru) {
+            $context
+        }
     }
 }

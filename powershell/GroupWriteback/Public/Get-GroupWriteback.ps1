@@ -168,7 +168,7 @@ function Get-GroupWriteback {
 
     process {
         if ($PSCmdlet.ParameterSetName -eq 'Get') {
-            $getOptions = if ($extra.Count -gt 0) { ConvertTo-Json -InputObject @{ property = $extra } -Compress } else { $null }
+            $getOptions = if ($extra.Count -gt 0) { [GroupWriteback.Native.OptionsJson]::Write(@{ property = $extra }) } else { $null }
             foreach ($id in $GroupId) {
                 $result = $client.TryGetGroup($id, $getOptions)
                 if (-not $result.Success) {
@@ -207,7 +207,7 @@ function Get-GroupWriteback {
         ) -join ', '
         $target = if ($query) { "groups ($query)" } else { 'groups' }
 
-        $started = $client.TryListGroups((ConvertTo-Json -InputObject $options -Compress))
+        $started = $client.TryListGroups([GroupWriteback.Native.OptionsJson]::Write($options))
         if (-not $started.Success) {
             $PSCmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $started.Error -Activity 'Listing groups' -TargetObject $target))
             return

@@ -127,7 +127,7 @@ function Set-GroupWriteback {
                     $exception, 'GroupWriteback.NoChangeRequested', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null)
                 $PSCmdlet.ThrowTerminatingError($record)
             }
-            $request = ConvertTo-Json -InputObject $change -Compress
+            $request = [GroupWriteback.Native.OptionsJson]::Write($change)
             $requested = ($change.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)".Replace('True', 'true').Replace('False', 'false') }) -join ', '
         }
         else {
@@ -137,7 +137,7 @@ function Set-GroupWriteback {
         # Each change is written as JSON text as it arrives ('{"id":...,'
         # then the group as read, if any, then this tail): no ConvertTo-Json
         # over thousands of entries at the end.
-        $changeTail = (ConvertTo-Json -InputObject $change -Compress).Substring(1)
+        $changeTail = ([GroupWriteback.Native.OptionsJson]::Write($change)).Substring(1)
         $pending = [System.Collections.Generic.List[object]]::new()
         $connection = $null
     }
