@@ -495,6 +495,18 @@ impl Group {
         Self::from_json(&value)
     }
 
+    /// The properties [`Group::from_json`] reads (and a listing selects).
+    pub const PROPERTIES: [&'static str; 8] = [
+        "id",
+        "displayName",
+        "groupTypes",
+        "securityEnabled",
+        "mailEnabled",
+        "onPremisesSyncEnabled",
+        "membershipRule",
+        "writebackConfiguration",
+    ];
+
     pub fn from_json(value: &Value) -> Result<Self, ParseError> {
         let obj = value.as_object().ok_or_else(|| ParseError::NotAnObject(json_kind(value)))?;
         let group_types = match obj.get("groupTypes") {

@@ -15,16 +15,7 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 /// The properties the rules need; always selected.
-pub const REQUIRED_SELECT: [&str; 8] = [
-    "id",
-    "displayName",
-    "groupTypes",
-    "securityEnabled",
-    "mailEnabled",
-    "onPremisesSyncEnabled",
-    "membershipRule",
-    "writebackConfiguration",
-];
+pub const REQUIRED_SELECT: [&str; 8] = crate::domain::Group::PROPERTIES;
 
 /// The longest request URL sent. The HTTP stack cannot carry much more
 /// (about 64 KB), and Graph's own limits are far lower.

@@ -136,7 +136,7 @@ impl<'a> RawObject<'a> {
     /// only those are parsed).
     pub fn group(&self) -> Result<Group, ParseError> {
         let mut known = Map::new();
-        for key in GroupJson::KEYS.iter().chain(std::iter::once(&"membershipRule")) {
+        for key in Group::PROPERTIES.iter() {
             if let Some(raw) = self.props.get(*key) {
                 let v: Value = serde_json::from_str(raw.get()).map_err(|e| ParseError::Json(e.to_string()))?;
                 known.insert((*key).to_string(), v);
