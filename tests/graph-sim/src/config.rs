@@ -150,7 +150,8 @@ usage: graph-sim [flags]
                              rate (default 1; 25: 500 writes/s)
   --tenant-size S|M|L        resource-unit quota 3500/5000/8000 per 10 s (default L)
   --fault-seed S             seed of the fault plan (default 0)
-  --latency-ms N             delay every request by N ms
+  --latency-ms N             answer every request N ms after it arrived
+                             (a GET's own work included; others wait first)
   --error-rate P             answer a fraction P with 500/502/503/504
   --reset-rate P             close the connection without an answer
   --truncate-rate P          cut the body of a fraction P in half
