@@ -13,7 +13,7 @@ function Write-GwbBulkResult {
         [GroupWriteback.Native.BulkResult] $Result,
 
         [Parameter(Mandatory)]
-        [pscustomobject] $Entry,
+        [GroupWriteback.Native.PendingChange] $Entry,
 
         [Parameter(Mandatory)]
         [string] $Requested,

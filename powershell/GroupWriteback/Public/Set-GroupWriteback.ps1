@@ -134,11 +134,10 @@ function Set-GroupWriteback {
             $change.state = $State
             $requested = $State
         }
-        # Each change is written as JSON text as it arrives ('{"id":...,'
-        # then the group as read, if any, then this tail): no ConvertTo-Json
+        # Each change is written as JSON text as it arrives: no ConvertTo-Json
         # over thousands of entries at the end.
-        $changeTail = ([GroupWriteback.Native.OptionsJson]::Write($change)).Substring(1)
-        $pending = [System.Collections.Generic.List[object]]::new()
+        $changeJson = [GroupWriteback.Native.OptionsJson]::Write($change)
+        $pending = [System.Collections.Generic.List[GroupWriteback.Native.PendingChange]]::new()
         $connection = $null
     }
 
@@ -200,11 +199,7 @@ function Set-GroupWriteback {
         if (-not $PSCmdlet.ShouldProcess($description, $warning, 'Set-GroupWriteback')) {
             return
         }
-        $entry = '{"id":' + [System.Text.Json.JsonSerializer]::Serialize($GroupId, [string]) + ','
-        if ($null -ne $groupJson) {
-            $entry += '"group":' + $groupJson + ','
-        }
-        $pending.Add([pscustomobject]@{ Change = $entry + $changeTail; Target = $target; GroupJson = $groupJson; Name = $name })
+        $pending.Add([GroupWriteback.Native.PendingChange]::new($GroupId, $groupJson, $changeJson, $target, $name))
     }
 
     end {
@@ -213,7 +208,7 @@ function Set-GroupWriteback {
         }
         if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }
         $client = $connection.Client
-        $changesJson = '[' + [string]::Join(',', [string[]]$pending.Change) + ']'
+        $changesJson = [GroupWriteback.Native.PendingChange]::ToJsonArray($pending)
         $started = $client.TryBulkSet($changesJson)
         if (-not $started.Success) {
             $PSCmdlet.ThrowTerminatingError((ConvertTo-GwbGraphErrorRecord -Exception $started.Error -Activity 'Starting the bulk change' -TargetObject $null))
@@ -224,6 +219,7 @@ function Set-GroupWriteback {
         $activity = 'Setting group writeback'
         $finished = $false
         $reported = 0
+        $quiet = $VerbosePreference -eq 'SilentlyContinue'
         # Progress is drawn at most every quarter second: a poll returns as
         # soon as any result is ready, often one or two at a time.
         $sincePaint = [System.Diagnostics.Stopwatch]::StartNew()
@@ -237,6 +233,14 @@ function Set-GroupWriteback {
                 foreach ($result in $poll.Results) {
                     $counts[$result.Result]++
                     $reported++
+                    if ($quiet -and $result.Result -in 'written', 'noChange' -and
+                        ($null -eq $result.Group -or $null -eq $result.Group.AdditionalProperties)) {
+                        # The common case, without a function call per group:
+                        # nothing to say, the group (with -PassThru) as it now is.
+                        if ($PassThru -and $null -ne $result.Group) { $result.Group.ToGroup() }
+                        elseif ($PassThru) { Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $pending[$result.Index] -Requested $requested -PassThru -Client $client }
+                        continue
+                    }
                     $entry = $pending[$result.Index]
                     Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $entry -Requested $requested -PassThru:$PassThru -Client $client
                 }
