@@ -249,17 +249,6 @@ impl GroupJson<'_> {
     pub fn has_membership_rule(&self) -> bool {
         self.membership_rule.is_some()
     }
-
-    /// The keys every view has (`membershipRule` only when it is set).
-    pub const KEYS: [&'static str; 7] = [
-        "id",
-        "displayName",
-        "groupTypes",
-        "securityEnabled",
-        "mailEnabled",
-        "onPremisesSyncEnabled",
-        "writebackConfiguration",
-    ];
 }
 
 /// What kind of group it is, from its own properties.

@@ -5,7 +5,7 @@
 
 use crate::domain::Group;
 use crate::graph::{select_list, Client, GraphError, Inner, Progress};
-use crate::report::{not_a_group, RawObject};
+use crate::report::RawObject;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -421,10 +421,7 @@ fn explain_page(
         if options.max_items.map_or(false, |max| *delivered >= max) {
             break;
         }
-        let (obj, group) = serde_json::from_str::<RawObject>(item.get())
-            .map_err(|e| not_a_group(item.get(), &e))
-            .and_then(|obj| obj.group().map(|g| (obj, g)))
-            .map_err(|e| GraphError::InvalidResponse(format!("group {} of page {} is not a group: {}", i + 1, page, e)))?;
+        let (obj, group) = RawObject::parse(item.get()).map_err(|e| GraphError::InvalidResponse(format!("group {} of page {} is not a group: {}", i + 1, page, e)))?;
         if !keep(options, &group) {
             continue;
         }

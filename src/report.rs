@@ -57,8 +57,23 @@ struct CaveatJson {
 }
 
 impl<'a> GroupView<'a> {
-    /// The keys of the view besides the group's own ([`GroupJson::KEYS`]).
-    pub const KEYS: [&'static str; 6] = ["kind", "kindDisplayName", "isSynced", "isDynamic", "portal", "effective"];
+    /// Every key the view writes, but `membershipRule` (written only when
+    /// the group has one). A test checks the list against the view.
+    const KEYS: [&'static str; 13] = [
+        "id",
+        "displayName",
+        "groupTypes",
+        "securityEnabled",
+        "mailEnabled",
+        "onPremisesSyncEnabled",
+        "writebackConfiguration",
+        "kind",
+        "kindDisplayName",
+        "isSynced",
+        "isDynamic",
+        "portal",
+        "effective",
+    ];
 
     pub fn of(group: &'a Group) -> Self {
         let kind = group.kind();
@@ -93,7 +108,7 @@ impl<'a> GroupView<'a> {
     /// Whether the view writes `key`, so that a passed-through property of
     /// the same name is left out.
     pub fn has_key(&self, key: &str) -> bool {
-        GroupJson::KEYS.contains(&key) || Self::KEYS.contains(&key) || (key == "membershipRule" && self.graph.has_membership_rule())
+        Self::KEYS.contains(&key) || (key == "membershipRule" && self.graph.has_membership_rule())
     }
 }
 
@@ -131,6 +146,14 @@ impl<'de> Deserialize<'de> for RawObject<'de> {
 }
 
 impl<'a> RawObject<'a> {
+    /// Reads `item` and the group the rules see in it, with
+    /// [`Group::from_json`]'s errors (also when `item` is not an object).
+    pub fn parse(item: &'a str) -> Result<(Self, Group), ParseError> {
+        let obj: RawObject = serde_json::from_str(item).map_err(|e| not_a_group(item, &e))?;
+        let group = obj.group()?;
+        Ok((obj, group))
+    }
+
     /// The group the rules see in this object, with the same errors as
     /// [`Group::from_json`] (which reads only the properties it knows, so
     /// only those are parsed).
@@ -175,7 +198,7 @@ impl<'a> RawObject<'a> {
 
 /// Why `item`, which [`RawObject`] could not read, is not a group: in
 /// [`Group::from_json`]'s words when it is JSON but not an object.
-pub fn not_a_group(item: &str, e: &serde_json::Error) -> ParseError {
+fn not_a_group(item: &str, e: &serde_json::Error) -> ParseError {
     match serde_json::from_str::<Value>(item) {
         Ok(v) => Group::from_json(&v).err().unwrap_or_else(|| ParseError::Json(e.to_string())),
         Err(_) => ParseError::Json(e.to_string()),
@@ -186,12 +209,7 @@ pub fn not_a_group(item: &str, e: &serde_json::Error) -> ParseError {
 /// [`explain`] merged over the object, so properties the caller selected
 /// pass through.
 pub fn explain_text(item: &str) -> Result<String, ParseError> {
-    let obj: RawObject = match serde_json::from_str(item) {
-        Ok(o) => o,
-        // Not an object: the rules' own words for what it is.
-        Err(e) => return Err(not_a_group(item, &e)),
-    };
-    let group = obj.group()?;
+    let (obj, group) = RawObject::parse(item)?;
     let mut out = Vec::with_capacity(item.len() + 1024);
     obj.write_explained(&group, &mut out);
     String::from_utf8(out).map_err(|e| ParseError::Json(e.to_string()))
@@ -214,5 +232,36 @@ pub fn decision(d: &Decision) -> Value {
             "after": null,
             "refusal": {"code": r.code.name(), "message": r.message},
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys a passed-through property must not repeat are the keys the
+    /// view really writes.
+    #[test]
+    fn view_keys_are_the_keys_the_view_writes() {
+        let mut group = Group::from_json(&json!({"groupTypes": ["Unified"], "securityEnabled": false, "mailEnabled": true})).unwrap();
+        for rule in [None, Some("user.department -eq \"x\"")] {
+            group.membership_rule = rule.map(str::to_string);
+            let view = GroupView::of(&group);
+            let written: Vec<String> = match explain(&group) {
+                Value::Object(m) => m.keys().cloned().collect(),
+                other => panic!("not an object: {}", other),
+            };
+            let mut expected: Vec<String> = GroupView::KEYS.iter().map(|k| k.to_string()).collect();
+            if rule.is_some() {
+                expected.push("membershipRule".into());
+            }
+            let mut sorted = written.clone();
+            sorted.sort();
+            expected.sort();
+            assert_eq!(sorted, expected);
+            assert!(written.iter().all(|k| view.has_key(k)));
+            assert_eq!(view.has_key("membershipRule"), rule.is_some());
+            assert!(!view.has_key("mail"));
+        }
     }
 }

@@ -285,9 +285,8 @@ pub async fn handle(sim: Arc<Sim>, req: Request<Body>) -> Result<Response<Body>,
     answer
 }
 
-/// Waits until `deadline`, to the tenth of a millisecond: tokio's timer
-/// rounds up to whole milliseconds, which made `--latency-ms 20` about
-/// 21-22 ms. A blocking-pool thread sleeps instead; dropping the request
+/// Waits until `deadline`, within about 0.3 ms: tokio's timer rounds up to
+/// whole milliseconds, which made `--latency-ms 20` about 21-22 ms. A blocking-pool thread sleeps instead; dropping the request
 /// (the client gave up) still ends the wait.
 async fn wait_until(deadline: std::time::Instant) {
     let left = deadline.saturating_duration_since(std::time::Instant::now());
