@@ -18,10 +18,7 @@ function Write-GwbBulkResult {
         [Parameter(Mandatory)]
         [string] $Requested,
 
-        [switch] $PassThru,
-
-        [Parameter(Mandatory)]
-        [GroupWriteback.Native.GraphClient] $Client
+        [switch] $PassThru
     )
 
     $name = if ($Result.DisplayName) { "'$($Result.DisplayName)' ($($Result.Id))" } else { $Entry.Name }
@@ -36,34 +33,10 @@ function Write-GwbBulkResult {
             if (-not $PassThru) {
                 break
             }
+            # The library returns the group as it now is (the group it read,
+            # with the configuration written): nothing is read again.
             if ($null -ne $Result.Group) {
-                # The library's view of the group as it now is: nothing to read again.
                 ConvertTo-GwbGroupObject -Report $Result.Group
-                break
-            }
-            if ($null -ne $Entry.GroupJson) {
-                $json = $Entry.GroupJson
-                if ($_ -eq 'written' -and $Result.Body) {
-                    $before = ConvertFrom-Json -InputObject $json -AsHashtable
-                    $body = ConvertFrom-Json -InputObject $Result.Body -AsHashtable
-                    if ($null -eq $before['writebackConfiguration']) { $before['writebackConfiguration'] = @{} }
-                    foreach ($key in $body['writebackConfiguration'].Keys) {
-                        $before['writebackConfiguration'][$key] = $body['writebackConfiguration'][$key]
-                    }
-                    $json = ConvertTo-Json -InputObject $before -Depth 6 -Compress
-                }
-                $explained = [GroupWriteback.Native.Rules]::TryExplain($json)
-                if ($explained.Success) {
-                    ConvertTo-GwbGroupObject -Report $explained.Value
-                    break
-                }
-            }
-            $read = $Client.TryGetGroup($Result.Id, $null)
-            if ($read.Success) {
-                ConvertTo-GwbGroupObject -Report $read.Value
-            }
-            else {
-                $Cmdlet.WriteError((ConvertTo-GwbGraphErrorRecord -Exception $read.Error -Activity "Reading group $name after the change" -TargetObject $Entry.Target))
             }
             break
         }

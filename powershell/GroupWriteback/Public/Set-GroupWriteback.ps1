@@ -234,15 +234,13 @@ function Set-GroupWriteback {
                     $counts[$result.Result]++
                     $reported++
                     if ($quiet -and $result.Result -in 'written', 'noChange' -and
-                        ($null -eq $result.Group -or $null -eq $result.Group.AdditionalProperties)) {
+                        (-not $PassThru -or ($null -ne $result.Group -and $null -eq $result.Group.AdditionalProperties))) {
                         # The common case, without a function call per group:
                         # nothing to say, the group (with -PassThru) as it now is.
-                        if ($PassThru -and $null -ne $result.Group) { $result.Group.ToGroup() }
-                        elseif ($PassThru) { Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $pending[$result.Index] -Requested $requested -PassThru -Client $client }
+                        if ($PassThru) { $result.Group.ToGroup() }
                         continue
                     }
-                    $entry = $pending[$result.Index]
-                    Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $entry -Requested $requested -PassThru:$PassThru -Client $client
+                    Write-GwbBulkResult -Cmdlet $PSCmdlet -Result $result -Entry $pending[$result.Index] -Requested $requested -PassThru:$PassThru
                 }
                 if ($sincePaint.ElapsedMilliseconds -ge 250 -or $poll.Done) {
                     Write-Progress -Activity $activity -Id 2 -Status "$($counts.written) of $total written ($reported done)" -PercentComplete ([math]::Min(100, [int](100 * $reported / $total)))

@@ -329,23 +329,15 @@ namespace GroupWriteback.Native
         {
             uint status = NativeMethods.gwb_cursor_next(_handle, out IntPtr json, out ErrorHandle error);
             Interop.Check(status, error, "gwb_cursor_next");
-            using (Utf8Text text = Interop.TakeUtf8(json))
-            {
-                if (text == null) return new ListPage { Groups = Array.Empty<GroupReport>(), Done = true };
-                return ReadPage(text);
-            }
-        }
-
-        private static ListPage ReadPage(Utf8Text text)
-        {
-            using (JsonDocument doc = JsonDocument.Parse(text.Memory))
+            string text = Interop.Take(json);
+            if (text == null) return new ListPage { Groups = Array.Empty<GroupReport>(), Done = true };
+            using (JsonDocument doc = JsonDocument.Parse(text))
             {
                 JsonElement root = doc.RootElement;
                 var groups = new List<GroupReport>();
-                var pool = new ReportStrings();
                 if (root.TryGetProperty("groups", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
-                    foreach (JsonElement g in list.EnumerateArray()) groups.Add(GroupReport.FromElement(g, null, pool));
+                    foreach (JsonElement g in list.EnumerateArray()) groups.Add(GroupReport.FromElement(g, null));
                 }
                 long? count = root.TryGetProperty("count", out JsonElement c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : (long?)null;
                 long number = root.TryGetProperty("page", out JsonElement p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : 0;
@@ -437,7 +429,6 @@ namespace GroupWriteback.Native
             Interop.Check(status, error, "gwb_bulk_poll");
             string text = Interop.Take(json);
             var results = new List<BulkResult>();
-            var strings = new ReportStrings();
             using (JsonDocument doc = JsonDocument.Parse(text ?? "[]"))
             {
                 foreach (JsonElement r in doc.RootElement.EnumerateArray())
@@ -456,7 +447,7 @@ namespace GroupWriteback.Native
                     }
                     if (GroupReport.Obj(r, "group", out JsonElement group))
                     {
-                        result.Group = GroupReport.FromElement(group, null, strings);
+                        result.Group = GroupReport.FromElement(group, null);
                     }
                     if (GroupReport.Obj(r, "refusal", out JsonElement refusal))
                     {

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace GroupWriteback.Native
@@ -70,28 +69,6 @@ namespace GroupWriteback.Native
             return s == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(s);
         }
 
-        /// <summary>
-        /// Copies a string the caller owns, as UTF-8 bytes, into a pooled
-        /// buffer and frees it with gwb_string_free; null for NULL. A page of
-        /// a listing is parsed from these bytes: decoding it to a .NET string
-        /// first would double its size and be encoded back for the parser.
-        /// </summary>
-        internal static unsafe Utf8Text TakeUtf8(IntPtr s)
-        {
-            if (s == IntPtr.Zero) return null;
-            try
-            {
-                ReadOnlySpan<byte> text = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)s);
-                byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(text.Length, 1));
-                text.CopyTo(buffer);
-                return new Utf8Text(buffer, text.Length);
-            }
-            finally
-            {
-                NativeMethods.gwb_string_free(s);
-            }
-        }
-
         /// <summary>Decodes a string the caller owns, then frees it with gwb_string_free.</summary>
         internal static string Take(IntPtr s)
         {
@@ -130,28 +107,6 @@ namespace GroupWriteback.Native
                 // A status this assembly does not name (a newer library) keeps its number and its name.
                 throw new GwbException((GwbStatus)status, statusName, message, graphCode, requestId);
             }
-        }
-    }
-
-    /// <summary>UTF-8 text in a pooled buffer (see <see cref="Interop.TakeUtf8"/>); Dispose returns the buffer.</summary>
-    internal sealed class Utf8Text : IDisposable
-    {
-        private byte[] _buffer;
-        private readonly int _length;
-
-        internal Utf8Text(byte[] buffer, int length)
-        {
-            _buffer = buffer;
-            _length = length;
-        }
-
-        internal ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
-
-        public void Dispose()
-        {
-            if (_buffer == null) return;
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null;
         }
     }
 }

@@ -28,7 +28,6 @@ namespace GroupWriteback.Native
             if (rest.Length > 2) json.Append(',').Append(rest, 1, rest.Length - 1);
             else json.Append('}');
             Json = json.ToString();
-            GroupJson = groupJson;
             Target = target;
             Name = name;
         }
@@ -36,7 +35,6 @@ namespace GroupWriteback.Native
         /// <summary>The element of the changes array.</summary>
         public string Json { get; }
 
-        public string GroupJson { get; }
         public object Target { get; }
         public string Name { get; }
 

@@ -65,56 +65,51 @@ namespace GroupWriteback.Native
         {
             using (JsonDocument doc = JsonDocument.Parse(json))
             {
-                return FromElement(doc.RootElement, json, null);
+                return FromElement(doc.RootElement, json);
             }
         }
 
-        /// <summary>
-        /// Reads one explained group. <paramref name="strings"/>, when given,
-        /// shares the strings that repeat from group to group (kinds, states,
-        /// reasons and their sentences) instead of allocating each again.
-        /// </summary>
-        internal static GroupReport FromElement(JsonElement root, string json, ReportStrings strings)
+        /// <summary>Reads one explained group; <paramref name="json"/> is kept as its text (null for a listing page's groups).</summary>
+        internal static GroupReport FromElement(JsonElement root, string json)
         {
-            ReportStrings s = strings ?? ReportStrings.None;
             var report = new GroupReport
             {
                 Json = json,
                 Id = Str(root, "id"),
                 DisplayName = Str(root, "displayName"),
-                GroupTypes = StrArray(root, "groupTypes", s.GroupType),
+                GroupTypes = StrArray(root, "groupTypes"),
                 SecurityEnabled = Bool(root, "securityEnabled"),
                 MailEnabled = Bool(root, "mailEnabled"),
                 OnPremisesSyncEnabled = Bool(root, "onPremisesSyncEnabled"),
-                Kind = Str(root, "kind", s.Kind),
-                KindDisplayName = Str(root, "kindDisplayName", s.KindDisplayName),
+                Kind = Str(root, "kind"),
+                KindDisplayName = Str(root, "kindDisplayName"),
                 IsSynced = Bool(root, "isSynced") ?? false,
                 IsDynamic = Bool(root, "isDynamic") ?? false,
             };
             if (Obj(root, "writebackConfiguration", out JsonElement wb))
             {
                 report.IsEnabled = Bool(wb, "isEnabled");
-                report.OnPremisesGroupType = Str(wb, "onPremisesGroupType", s.Type);
+                report.OnPremisesGroupType = Str(wb, "onPremisesGroupType");
             }
             if (Obj(root, "portal", out JsonElement portal))
             {
                 report.WritebackEnabled = Bool(portal, "writebackEnabled") ?? false;
-                report.TargetWritebackType = Str(portal, "targetWritebackType", s.TargetType);
-                report.WritebackState = Str(portal, "state", s.State);
-                report.WritebackStateDisplayName = Str(portal, "stateDisplayName", s.StateDisplayName);
+                report.TargetWritebackType = Str(portal, "targetWritebackType");
+                report.WritebackState = Str(portal, "state");
+                report.WritebackStateDisplayName = Str(portal, "stateDisplayName");
             }
             var caveats = new List<CaveatInfo>();
             if (Obj(root, "effective", out JsonElement eff))
             {
                 report.WrittenBack = Bool(eff, "writtenBack") ?? false;
-                report.WrittenBackAs = Str(eff, "writtenBackAs", s.Type);
-                report.Reason = Str(eff, "reason", s.Reason);
-                report.Explanation = Str(eff, "explanation", s.Explanation);
+                report.WrittenBackAs = Str(eff, "writtenBackAs");
+                report.Reason = Str(eff, "reason");
+                report.Explanation = Str(eff, "explanation");
                 if (eff.TryGetProperty("caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
                     foreach (JsonElement c in list.EnumerateArray())
                     {
-                        caveats.Add(new CaveatInfo { Code = Str(c, "code", s.CaveatCode), Message = Str(c, "message", s.CaveatMessage) });
+                        caveats.Add(new CaveatInfo { Code = Str(c, "code"), Message = Str(c, "message") });
                     }
                 }
             }
@@ -152,10 +147,11 @@ namespace GroupWriteback.Native
             }
         }
 
-        internal static string Str(JsonElement obj, string name, SharedStrings shared = null)
+        internal static string Str(JsonElement obj, string name)
         {
-            if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out JsonElement v) || v.ValueKind != JsonValueKind.String) return null;
-            return shared == null ? v.GetString() : shared.Get(v);
+            return obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString()
+                : null;
         }
 
         internal static bool? Bool(JsonElement obj, string name)
@@ -166,7 +162,7 @@ namespace GroupWriteback.Native
             return null;
         }
 
-        internal static string[] StrArray(JsonElement obj, string name, SharedStrings shared = null)
+        internal static string[] StrArray(JsonElement obj, string name)
         {
             if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out JsonElement v) || v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
             {
@@ -175,7 +171,7 @@ namespace GroupWriteback.Native
             var items = new List<string>();
             foreach (JsonElement e in v.EnumerateArray())
             {
-                if (e.ValueKind == JsonValueKind.String) items.Add(shared == null ? e.GetString() : shared.Get(e));
+                if (e.ValueKind == JsonValueKind.String) items.Add(e.GetString());
             }
             return items.ToArray();
         }
@@ -185,66 +181,6 @@ namespace GroupWriteback.Native
             value = default;
             return obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object;
         }
-    }
-
-    /// <summary>
-    /// One property's values seen so far, so that a value that repeats is
-    /// one string rather than one per group. Bounded: past 32 distinct
-    /// values, new ones are read as usual.
-    /// </summary>
-    internal sealed class SharedStrings
-    {
-        private readonly List<string> _seen = new List<string>();
-
-        internal string Get(JsonElement v)
-        {
-            foreach (string known in _seen)
-            {
-                if (v.ValueEquals(known)) return known;
-            }
-            string fresh = v.GetString();
-            if (_seen.Count < 32) _seen.Add(fresh);
-            return fresh;
-        }
-    }
-
-    /// <summary>The <see cref="SharedStrings"/> of each repeating property of an explained group, for one page.</summary>
-    internal sealed class ReportStrings
-    {
-        /// <summary>No sharing (each string read as usual).</summary>
-        internal static readonly ReportStrings None = new ReportStrings(false);
-
-        internal ReportStrings() : this(true)
-        {
-        }
-
-        private ReportStrings(bool share)
-        {
-            if (!share) return;
-            GroupType = new SharedStrings();
-            Kind = new SharedStrings();
-            KindDisplayName = new SharedStrings();
-            Type = new SharedStrings();
-            TargetType = new SharedStrings();
-            State = new SharedStrings();
-            StateDisplayName = new SharedStrings();
-            Reason = new SharedStrings();
-            Explanation = new SharedStrings();
-            CaveatCode = new SharedStrings();
-            CaveatMessage = new SharedStrings();
-        }
-
-        internal SharedStrings GroupType { get; }
-        internal SharedStrings Kind { get; }
-        internal SharedStrings KindDisplayName { get; }
-        internal SharedStrings Type { get; }
-        internal SharedStrings TargetType { get; }
-        internal SharedStrings State { get; }
-        internal SharedStrings StateDisplayName { get; }
-        internal SharedStrings Reason { get; }
-        internal SharedStrings Explanation { get; }
-        internal SharedStrings CaveatCode { get; }
-        internal SharedStrings CaveatMessage { get; }
     }
 
     /// <summary>The decision on a requested change (a gwb_change, read and released).</summary>
