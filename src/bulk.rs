@@ -5,13 +5,14 @@
 //! `cancelled` (never sent because the operation was cancelled first).
 
 use crate::domain::{ChangeRequest, Decision, Group, WritebackState};
-use crate::graph::{parse_error, select_list, Client, GraphError, Inner, Progress};
-use crate::retry::{backoff, is_retryable_status, parse_retry_after, sleep_or_cancel};
+use crate::graph::{gave_up, parse_error, select_list, Charge, Client, GraphError, Inner, Progress};
+use crate::retry::{is_retryable_status, sleep_or_cancel, Cost, Next, RetryState, Signal};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+use tokio::time::Instant;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -231,24 +232,180 @@ impl Bulk {
     }
 }
 
+/// Values in one `$filter=id in (...)`: "When using the `in` operator, the
+/// request is limited to 15 expressions in the filter clause by default"
+/// (Microsoft Graph known issues, "Some limitations apply to query
+/// parameters"; the group resource documents `$filter` `in` on `id`).
+///
+/// Why `id in` inside `$batch`, and not the alternatives Microsoft
+/// documents: `directoryObjects/getByIds` takes up to 1,000 ids, but it
+/// needs `Directory.Read.All` (the app has `Group.ReadWrite.All`), costs 5
+/// resource units, and is not documented to return beta's
+/// `writebackConfiguration` or to honour `$select`; `id in` on
+/// `/beta/groups` is the listing this client already reads, with the same
+/// `$select`, and costs one resource unit a request. Twenty of them in one
+/// `$batch` read 300 groups in one round trip.
+pub(crate) const ID_IN_LIMIT: usize = 15;
+
+/// What a sub-request is for.
+#[derive(Clone, Debug)]
+enum Purpose {
+    /// `GET /groups?$filter=id in (...)`: the groups of these items.
+    ReadMany(Vec<usize>),
+    /// `GET /groups/{id}`: one item's group.
+    ReadOne(usize),
+    /// `PATCH /groups/{id}`.
+    Write(usize),
+}
+
 /// A pending sub-request.
-#[derive(Clone)]
 struct Pending {
-    item: usize,
+    purpose: Purpose,
     method: &'static str,
     url: String,
     body: Option<Value>,
     attempts: u32,
     not_before: Instant,
-    /// Time spent waiting to retry it, bounded by `maxRetryWaitSeconds`.
-    waited: Duration,
+    retries: RetryState,
+}
+
+impl Pending {
+    fn new(purpose: Purpose, method: &'static str, url: String, body: Option<Value>) -> Pending {
+        Pending { purpose, method, url, body, attempts: 0, not_before: Instant::now(), retries: RetryState::default() }
+    }
+
+    /// `GET /groups/{id}` for one item.
+    fn read_one(item: &Item, select: &str) -> Pending {
+        Pending::new(Purpose::ReadOne(item.index), "GET", format!("/groups/{}?$select={}", encode(&item.id), select), None)
+    }
+
+    /// `GET /groups?$filter=id in (...)` for up to [`ID_IN_LIMIT`] items
+    /// whose ids are GUIDs.
+    fn read_many(chunk: &[&Item], select: &str) -> Pending {
+        let ids: Vec<String> = chunk.iter().map(|i| format!("'{}'", i.id)).collect();
+        let filter = format!("id in ({})", ids.join(","));
+        Pending::new(
+            Purpose::ReadMany(chunk.iter().map(|i| i.index).collect()),
+            "GET",
+            format!("/groups?$filter={}&$select={}", encode(&filter), select),
+            None,
+        )
+    }
+
+    fn cost(&self) -> Cost {
+        if self.method == "GET" {
+            Cost::read()
+        } else {
+            Cost::write()
+        }
+    }
 }
 
 /// What came back for one sub-request.
 enum SubOutcome {
     Done(Value),
     Failed(GraphError),
-    Retry(Option<Duration>, GraphError),
+    Retry(GraphError),
+}
+
+/// True for an id the service could hold: a GUID (8-4-4-4-12 hex digits).
+/// Only these go into an `id in (...)` filter, which the service may refuse
+/// whole for one malformed value; others are read on their own.
+fn is_guid(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+}
+
+/// An item that will never be sent: its result now.
+fn finish(shared: &Shared, it: &mut Item, outcome: Result<(), (GraphError, u32)>) {
+    if let Err((err, attempts)) = outcome {
+        let cancelled = matches!(err, GraphError::Cancelled);
+        let result = if cancelled { "cancelled" } else { "failed" };
+        let error = if cancelled { None } else { Some(&err) };
+        shared.push(result_json(&json!({"id": it.id, "displayName": null}), result, None, None, error, attempts), it.index);
+        it.done = true;
+    }
+}
+
+/// Reads one group from Graph's JSON, which must be the group asked for.
+fn read_group(it: &Item, body: &Value) -> Result<Group, GraphError> {
+    match body.get("id").and_then(Value::as_str) {
+        Some(id) if id.eq_ignore_ascii_case(&it.id) => {}
+        other => {
+            return Err(GraphError::InvalidResponse(format!(
+                "the answer for group {} was not that group (its id: {})",
+                it.id,
+                other.map_or_else(|| "none".to_string(), |s| format!("'{}'", s.chars().take(64).collect::<String>()))
+            )))
+        }
+    }
+    Group::from_json(body).map_err(|e| GraphError::InvalidResponse(format!("the JSON of group {}: {}", it.id, e)))
+}
+
+/// Step 1 of a bulk change: reads the groups whose state was not given.
+/// GUIDs are read fifteen to a request (`$filter=id in (...)`), twenty
+/// requests to a `$batch`. An id the filter did not return is read on its
+/// own, so a group that does not exist gets the service's own 404, and a
+/// filter the service refuses whole (400) is read id by id, so one bad id
+/// never fails its neighbours.
+async fn read_groups(inner: &Arc<Inner>, items: &mut [Item], shared: &Arc<Shared>, cancel: &CancellationToken) {
+    let select = select_list(&[]);
+    let need: Vec<&Item> = items.iter().filter(|i| !i.done && i.group.is_none()).collect();
+    let (guids, others): (Vec<&Item>, Vec<&Item>) = need.into_iter().partition(|i| is_guid(&i.id));
+    let mut reads: Vec<Pending> = guids.chunks(ID_IN_LIMIT).map(|c| Pending::read_many(c, &select)).collect();
+    reads.extend(others.into_iter().map(|i| Pending::read_one(i, &select)));
+    while !reads.is_empty() {
+        let mut outcomes = Vec::new();
+        dispatch(inner, reads, shared, cancel, |p, o| outcomes.push((p, o))).await;
+        let mut again = Vec::new();
+        for (p, outcome) in outcomes {
+            match (p.purpose, outcome) {
+                (Purpose::ReadMany(idxs), Ok(body)) => {
+                    let mut found: HashMap<String, &Value> = HashMap::new();
+                    let page = body.get("value").and_then(Value::as_array);
+                    for g in page.into_iter().flatten() {
+                        if let Some(id) = g.get("id").and_then(Value::as_str) {
+                            found.insert(id.to_ascii_lowercase(), g);
+                        }
+                    }
+                    for idx in idxs {
+                        let it = &mut items[idx];
+                        if page.is_none() {
+                            let e = GraphError::InvalidResponse("the answer to $filter=id in (...) had no 'value' array".into());
+                            finish(shared, it, Err((e, p.attempts)));
+                            continue;
+                        }
+                        match found.get(&it.id.to_ascii_lowercase()) {
+                            Some(g) => match read_group(it, g) {
+                                Ok(g) => it.group = Some(g),
+                                Err(e) => finish(shared, it, Err((e, p.attempts))),
+                            },
+                            None => again.push(Pending::read_one(it, &select)),
+                        }
+                    }
+                }
+                (Purpose::ReadMany(idxs), Err((GraphError::Graph { status: 400, .. }, _))) => {
+                    again.extend(idxs.into_iter().map(|idx| Pending::read_one(&items[idx], &select)));
+                }
+                (Purpose::ReadMany(idxs), Err((e, attempts))) => {
+                    for idx in idxs {
+                        finish(shared, &mut items[idx], Err((e.clone(), attempts)));
+                    }
+                }
+                (Purpose::ReadOne(idx), Ok(body)) => {
+                    let it = &mut items[idx];
+                    match read_group(it, &body) {
+                        Ok(g) => it.group = Some(g),
+                        Err(e) => finish(shared, it, Err((e, p.attempts))),
+                    }
+                }
+                (Purpose::ReadOne(idx), Err(e)) => finish(shared, &mut items[idx], Err(e)),
+                (Purpose::Write(_), _) => unreachable!("reads only"),
+            }
+        }
+        reads = again;
+    }
 }
 
 async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cancel: CancellationToken) {
@@ -269,41 +426,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
     }
 
     // 1. Read the groups whose current state was not given.
-    let select = select_list(&[]);
-    let reads: Vec<Pending> = items
-        .iter()
-        .filter(|i| !i.done && i.group.is_none())
-        .map(|i| Pending {
-            item: i.index,
-            method: "GET",
-            url: format!("/groups/{}?$select={}", encode_id(&i.id), select),
-            body: None,
-            attempts: 0,
-            not_before: Instant::now(),
-            waited: Duration::ZERO,
-        })
-        .collect();
-    let mut read_results = Vec::new();
-    dispatch(&inner, reads, &shared, &cancel, false, |i, o| read_results.push((i, o))).await;
-    for (idx, outcome) in read_results {
-        let it = &mut items[idx];
-        match outcome {
-            Ok(body) => match Group::from_json(&body) {
-                Ok(g) => it.group = Some(g),
-                Err(e) => {
-                    let err = GraphError::InvalidResponse(format!("the group's JSON: {}", e));
-                    shared.push(result_json(&json!({"id": it.id, "displayName": null}), "failed", None, None, Some(&err), 1), it.index);
-                    it.done = true;
-                }
-            },
-            Err((err, attempts)) => {
-                let result = if matches!(err, GraphError::Cancelled) { "cancelled" } else { "failed" };
-                shared.push(result_json(&json!({"id": it.id, "displayName": null}), result, None, None,
-                    if result == "failed" { Some(&err) } else { None }, attempts), it.index);
-                it.done = true;
-            }
-        }
-    }
+    read_groups(&inner, &mut items, &shared, &cancel).await;
 
     // 2. The rules decide; only real changes are sent.
     let mut writes = Vec::new();
@@ -324,29 +447,22 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
             }
             Decision::Send { body, after } => {
                 afters.insert(it.index, after);
-                writes.push(Pending {
-                    item: it.index,
-                    method: "PATCH",
-                    url: format!("/groups/{}", encode_id(&it.id)),
-                    body: Some(body),
-                    attempts: 0,
-                    not_before: Instant::now(),
-                    waited: Duration::ZERO,
-                });
+                writes.push(Pending::new(Purpose::Write(it.index), "PATCH", format!("/groups/{}", encode(&it.id)), Some(body)));
             }
         }
     }
 
     // 3. Write, paced.
-    let bodies: HashMap<usize, Value> = writes.iter().map(|w| (w.item, w.body.clone().unwrap_or(Value::Null))).collect();
-    dispatch(&inner, writes, &shared, &cancel, true, |idx, outcome| {
+    let bodies: HashMap<usize, Value> = writes.iter().map(|w| (item_of(w), w.body.clone().unwrap_or(Value::Null))).collect();
+    dispatch(&inner, writes, &shared, &cancel, |p, outcome| {
+        let idx = item_of(&p);
         let it = &items[idx];
         let group = it.group.as_ref().expect("read above");
         let gref = json!({"id": group.id.clone().unwrap_or_else(|| it.id.clone()), "displayName": group.display_name});
         let body = bodies.get(&idx);
         match outcome {
             Ok(_) => {
-                let mut r = result_json(&gref, "written", body, None, None, 1);
+                let mut r = result_json(&gref, "written", body, None, None, p.attempts);
                 if let Some(a) = afters.get(&idx) {
                     r["after"] = a.to_json();
                     // The group as it now is: what was read, with the
@@ -365,27 +481,42 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
     .await;
 }
 
-fn encode_id(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
+/// The item a single-item sub-request is for.
+fn item_of(p: &Pending) -> usize {
+    match &p.purpose {
+        Purpose::ReadOne(i) | Purpose::Write(i) => *i,
+        Purpose::ReadMany(v) => v[0],
+    }
 }
 
-/// Sends sub-requests in `$batch`es until each has an outcome. Returns one
-/// outcome per pending request: the body, or the error with the attempt
-/// count. `paced`: acquire a write slot per sub-request.
+/// Percent-encodes a path segment or query value (spaces as `%20`).
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// Sends sub-requests in `$batch`es until each has an outcome, handing each
+/// back with it: the body, or the error with the attempt count. Every
+/// sub-request waits its turn on the client's pace (resource units, and the
+/// write quota for writes); a batch holds no more than the pace's current
+/// burst, so requests throttled together go out again spread at the
+/// (slowed) pace, not as a herd. Retries follow the client's
+/// [`RetryBudget`](crate::retry::RetryBudget): time while the service
+/// throttles, a count as well for other failures.
 async fn dispatch(
     inner: &Arc<Inner>,
     pending: Vec<Pending>,
     shared: &Arc<Shared>,
     cancel: &CancellationToken,
-    paced: bool,
-    mut on_done: impl FnMut(usize, Result<Value, (GraphError, u32)>),
+    mut on_done: impl FnMut(Pending, Result<Value, (GraphError, u32)>),
 ) {
     let mut queue: VecDeque<Pending> = pending.into();
-    let mut inflight: JoinSet<Vec<(Pending, SubOutcome)>> = JoinSet::new();
+    let mut inflight: JoinSet<Vec<(Pending, Signal, SubOutcome)>> = JoinSet::new();
     let concurrency = inner.opts.batch_concurrency.max(1);
-    let max_retries = inner.opts.max_retries;
-    let base = Duration::from_secs_f64(inner.opts.backoff_base_seconds.max(0.001));
-    let max_wait = Duration::from_secs_f64(inner.opts.max_retry_wait_seconds.max(0.0));
+    let budget = inner.retry_budget();
+    let bump = |f: fn(&Progress) -> &std::sync::atomic::AtomicU64, n: u64| {
+        inner.progress.add(f, n);
+        shared.progress.add(f, n);
+    };
     // Sent batches must finish even when the caller cancels, so that what
     // was written is known: they run under a token that is never cancelled.
     let sent_token = CancellationToken::new();
@@ -393,36 +524,32 @@ async fn dispatch(
         // Fill the pipeline with batches of ready requests.
         while inflight.len() < concurrency && !cancel.is_cancelled() {
             let now = Instant::now();
+            let each = match queue.iter().find(|p| p.not_before <= now) {
+                Some(p) => p.cost(),
+                None => break,
+            };
+            let most = inner.pace.batch_size(each).min(BATCH_LIMIT);
             let mut batch = Vec::new();
-            let mut rest = VecDeque::new();
+            let mut rest = VecDeque::with_capacity(queue.len());
             while let Some(p) = queue.pop_front() {
-                if batch.len() < BATCH_LIMIT && p.not_before <= now {
+                if batch.len() < most && p.not_before <= now && p.cost() == each {
                     batch.push(p);
                 } else {
                     rest.push_back(p);
                 }
             }
             queue = rest;
-            if batch.is_empty() {
-                break;
-            }
-            if paced {
-                match inner.pacer.acquire(batch.len() as u32, cancel).await {
-                    Some(waited) => {
-                        let ms = waited.as_millis() as u64;
-                        inner.progress.add(|p| &p.pacing_wait_ms, ms);
-                        shared.progress.add(|p| &p.pacing_wait_ms, ms);
-                    }
-                    None => {
-                        queue.extend(batch);
-                        break;
-                    }
+            match inner.pace.acquire(each.times(batch.len() as u32), cancel).await {
+                Some(waited) => bump(|p| &p.pacing_wait_ms, waited.as_millis() as u64),
+                None => {
+                    queue.extend(batch);
+                    break;
                 }
             }
             let inner2 = inner.clone();
             let shared2 = shared.clone();
             let token = sent_token.clone();
-            inflight.spawn(async move { send_batch(&inner2, batch, &shared2, &token).await });
+            inflight.spawn(async move { send_batch(&inner2, batch, each, &shared2, &token).await });
         }
         if inflight.is_empty() {
             if queue.is_empty() {
@@ -430,72 +557,69 @@ async fn dispatch(
             }
             if cancel.is_cancelled() {
                 for p in queue.drain(..) {
-                    on_done(p.item, Err((GraphError::Cancelled, p.attempts)));
+                    let attempts = p.attempts;
+                    on_done(p, Err((GraphError::Cancelled, attempts)));
                 }
                 break;
             }
             // Nothing in flight: wait for the earliest retry time.
             let earliest = queue.iter().map(|p| p.not_before).min().expect("non-empty");
-            let wait = earliest.saturating_duration_since(Instant::now());
-            sleep_or_cancel(wait, cancel).await;
+            sleep_or_cancel(earliest.saturating_duration_since(Instant::now()), cancel).await;
             continue;
         }
         let finished = tokio::select! {
             r = inflight.join_next() => r,
             _ = cancel.cancelled(), if !cancel.is_cancelled() => continue,
         };
-        let Some(joined) = finished else { continue };
-        let results = match joined {
-            Ok(r) => r,
-            Err(_) => continue, // a batch task cannot panic short of a bug; its outcomes stay unknown
+        let results = match finished {
+            Some(Ok(r)) => r,
+            // A batch task cannot panic short of a bug; its outcomes stay unknown.
+            _ => continue,
         };
-        let throttled = results.iter().any(|(_, o)| matches!(o, SubOutcome::Retry(_, GraphError::Graph { status: 429, .. })));
-        if paced && !throttled {
-            inner.pacer.succeeded().await;
-        }
-        for (mut p, outcome) in results {
+        for (mut p, signal, outcome) in results {
+            let attempts = p.attempts;
             match outcome {
-                SubOutcome::Done(body) => on_done(p.item, Ok(body)),
-                SubOutcome::Failed(e) => on_done(p.item, Err((e, p.attempts))),
-                SubOutcome::Retry(after, e) => {
-                    let wait = after.unwrap_or_else(|| backoff(p.attempts.saturating_sub(1), base, Duration::from_secs(30)));
-                    // The same bounds as a single request's retries: the
-                    // count, and the time the service may make us wait.
-                    if p.attempts > max_retries || p.waited + wait > max_wait {
-                        on_done(p.item, Err((e, p.attempts)));
-                    } else {
-                        p.waited += wait;
-                        inner.progress.add(|p| &p.retries, 1);
-                        shared.progress.add(|p| &p.retries, 1);
-                        if matches!(e, GraphError::Graph { status: 429, .. }) {
-                            inner.progress.add(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
-                            shared.progress.add(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
-                            if paced {
-                                inner.pacer.throttled(wait).await;
+                SubOutcome::Done(body) => {
+                    inner.pace.learn(p.cost(), &signal, Duration::ZERO);
+                    on_done(p, Ok(body))
+                }
+                SubOutcome::Failed(e) => on_done(p, Err((e, attempts))),
+                SubOutcome::Retry(e) => {
+                    let throttled = signal.status == 429;
+                    match budget.next(&mut p.retries, throttled, signal.retry_after) {
+                        Next::GiveUp(why) => on_done(p, Err((gave_up(e, &why), attempts))),
+                        Next::Wait(wait) => {
+                            bump(|p| &p.retries, 1);
+                            if throttled {
+                                bump(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
+                                inner.pace.learn(p.cost(), &signal, wait);
                             }
+                            p.not_before = Instant::now() + wait;
+                            queue.push_back(p);
                         }
-                        p.not_before = Instant::now() + wait;
-                        queue.push_back(p);
                     }
                 }
             }
         }
         if cancel.is_cancelled() && inflight.is_empty() {
             for p in queue.drain(..) {
-                on_done(p.item, Err((GraphError::Cancelled, p.attempts)));
+                let attempts = p.attempts;
+                on_done(p, Err((GraphError::Cancelled, attempts)));
             }
             break;
         }
     }
 }
 
-/// Sends one `$batch` and sorts out each sub-response.
+/// Sends one `$batch` (its sub-requests' pace already paid) and sorts out
+/// each sub-response.
 async fn send_batch(
     inner: &Arc<Inner>,
     mut batch: Vec<Pending>,
+    each: Cost,
     shared: &Arc<Shared>,
     token: &CancellationToken,
-) -> Vec<(Pending, SubOutcome)> {
+) -> Vec<(Pending, Signal, SubOutcome)> {
     let requests: Vec<Value> = batch
         .iter_mut()
         .enumerate()
@@ -510,15 +634,18 @@ async fn send_batch(
         })
         .collect();
     let url = inner.beta.join("$batch").expect("relative path");
+    let charge = Charge::Paid(each.times(batch.len() as u32));
     let reply = inner
-        .send(reqwest::Method::POST, url, Some(json!({"requests": requests})), &[], token, &[&shared.progress])
+        .send_as(reqwest::Method::POST, url, Some(json!({"requests": requests})), &[], charge, token, &[&shared.progress], |b: &bytes::Bytes| {
+            serde_json::from_slice::<Value>(b)
+        })
         .await;
     let body = match reply {
-        Ok(r) => r.body,
+        Ok(r) => r.body.unwrap_or(Value::Null),
         Err(e) => {
             // The whole batch failed after the client's own retries: for
             // writes the outcome is unknown, so say so.
-            return batch.into_iter().map(|p| (p, SubOutcome::Failed(e.clone()))).collect();
+            return batch.into_iter().map(|p| (p, Signal::default(), SubOutcome::Failed(e.clone()))).collect();
         }
     };
     let mut by_id: HashMap<String, Value> = HashMap::new();
@@ -534,33 +661,33 @@ async fn send_batch(
         .into_iter()
         .enumerate()
         .map(|(n, p)| {
-            let outcome = match by_id.remove(&(n + 1).to_string()) {
-                None => SubOutcome::Retry(None, GraphError::InvalidResponse("the $batch answer had no response for this request".into())),
-                Some(r) => {
-                    let status = r.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
-                    let header = |name: &str| {
-                        r.get("headers").and_then(Value::as_object).and_then(|h| {
-                            h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str().map(str::to_string))
-                        })
-                    };
-                    let body = r.get("body").cloned().unwrap_or(Value::Null);
-                    if (200..300).contains(&status) {
-                        SubOutcome::Done(body)
-                    } else {
-                        let e = parse_error(status, &body, header("request-id"));
-                        if status == 429 {
-                            inner.progress.add(|p| &p.throttled, 1);
-                            shared.progress.add(|p| &p.throttled, 1);
-                        }
-                        if is_retryable_status(status) {
-                            SubOutcome::Retry(header("retry-after").and_then(|v| parse_retry_after(&v, now)), e)
-                        } else {
-                            SubOutcome::Failed(e)
-                        }
-                    }
+            let Some(r) = by_id.remove(&(n + 1).to_string()) else {
+                let e = GraphError::InvalidResponse("the $batch answer had no response for this request".into());
+                return (p, Signal::default(), SubOutcome::Retry(e));
+            };
+            let status = r.get("status").and_then(Value::as_u64).unwrap_or(0).min(999) as u16;
+            let header = |name: &str| {
+                r.get("headers").and_then(Value::as_object).and_then(|h| {
+                    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str().map(str::to_string))
+                })
+            };
+            let signal = Signal::read(status, header, now);
+            let body = r.get("body").cloned().unwrap_or(Value::Null);
+            let outcome = if (200..300).contains(&status) {
+                SubOutcome::Done(body)
+            } else {
+                let e = parse_error(status, &body, header("request-id"));
+                if status == 429 {
+                    inner.progress.add(|p| &p.throttled, 1);
+                    shared.progress.add(|p| &p.throttled, 1);
+                }
+                if is_retryable_status(status) {
+                    SubOutcome::Retry(e)
+                } else {
+                    SubOutcome::Failed(e)
                 }
             };
-            (p, outcome)
+            (p, signal, outcome)
         })
         .collect()
 }

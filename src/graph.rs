@@ -4,13 +4,13 @@
 
 use crate::auth::{AuthError, AuthSettings, Cloud, Credential, DeviceCodePrompt, TokenProvider};
 use crate::domain::{ChangeRequest, Decision, Group, Refusal, WritebackState};
-use crate::retry::{backoff, is_retryable_status, parse_retry_after, sleep_or_cancel, Pacer};
+use crate::retry::{is_retryable_status, Cost, Next, Pace, RetryBudget, RetryState, Signal};
 use crate::secret::{redact, Secret};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -171,6 +171,12 @@ pub struct ClientOptions {
     pub writes_per_second: f64,
     #[serde(default = "default_write_burst")]
     pub write_burst: u32,
+    /// Resource-unit pace for every request: the smallest published quota
+    /// is 3,500 per 10 s per app and tenant (tenants under 50 users).
+    #[serde(default = "default_resource_units_per_second")]
+    pub resource_units_per_second: f64,
+    #[serde(default = "default_resource_unit_burst")]
+    pub resource_unit_burst: u32,
     /// `$batch` requests in flight at once.
     #[serde(default = "default_concurrency")]
     pub batch_concurrency: usize,
@@ -193,6 +199,13 @@ fn default_writes_per_second() -> f64 {
 }
 fn default_write_burst() -> u32 {
     20
+}
+fn default_resource_units_per_second() -> f64 {
+    3500.0 / 10.0
+}
+fn default_resource_unit_burst() -> u32 {
+    // A tenth of the smallest bucket.
+    350
 }
 fn default_concurrency() -> usize {
     4
@@ -276,7 +289,7 @@ pub(crate) struct Inner {
     pub auth: TokenProvider,
     pub opts: ClientOptions,
     pub progress: Progress,
-    pub pacer: Pacer,
+    pub pace: Pace,
     cancel: Mutex<CancellationToken>,
     pub info: ContextInfo,
 }
@@ -429,7 +442,7 @@ impl Client {
             tenant_id: auth.tenant_id().map(str::to_string),
             client_id: auth.client_id().map(str::to_string),
         };
-        let pacer = Pacer::new(opts.writes_per_second, opts.write_burst);
+        let pace = Pace::new(opts.resource_units_per_second, opts.resource_unit_burst, opts.writes_per_second, opts.write_burst);
         Ok(Client {
             rt: Arc::new(rt),
             inner: Arc::new(Inner {
@@ -437,7 +450,7 @@ impl Client {
                 graph_base,
                 beta,
                 auth,
-                pacer,
+                pace,
                 opts,
                 progress: Progress::default(),
                 cancel: Mutex::new(CancellationToken::new()),
@@ -452,6 +465,12 @@ impl Client {
 
     pub fn progress(&self) -> &Progress {
         &self.inner.progress
+    }
+
+    /// The client's current paces, as the service's answers have adjusted
+    /// them: resource units per second and writes per second.
+    pub fn pace(&self) -> (f64, f64) {
+        (self.inner.pace.resource_units.rate(), self.inner.pace.writes.rate())
     }
 
     /// A token for a new operation: cancelled by [`Client::cancel`].
@@ -513,7 +532,7 @@ impl Client {
         let url = inner.group_url(id, extra_select)?;
         let group_id = id.trim().to_string();
         self.block_on(async move {
-            let reply = inner.send(reqwest::Method::GET, url, None, &[], &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
+            let reply = inner.send(reqwest::Method::GET, url, None, &[], Cost::read(), &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
             Ok(reply.body)
         })
     }
@@ -531,7 +550,7 @@ impl Client {
         let request = request.clone();
         let group_id = id.trim().to_string();
         self.block_on(async move {
-            let reply = inner.send(reqwest::Method::GET, get_url, None, &[], &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
+            let reply = inner.send(reqwest::Method::GET, get_url, None, &[], Cost::read(), &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
             let group = Group::from_json(&reply.body)
                 .map_err(|e| GraphError::InvalidResponse(format!("the group's JSON: {}", e)))?;
             let p = &inner.progress;
@@ -546,7 +565,7 @@ impl Client {
                 }
                 Decision::Send { body, after } => {
                     inner
-                        .send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], &cancel, &[])
+                        .send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], Cost::write(), &cancel, &[])
                         .await
                         .map_err(|e| about_group(&group_id, e))?;
                     p.add(|p| &p.written, 1);
@@ -636,19 +655,34 @@ impl Inner {
         Ok(url)
     }
 
+    /// The bounds on retrying, from the options.
+    pub fn retry_budget(&self) -> RetryBudget {
+        RetryBudget {
+            max_failures: self.opts.max_retries,
+            max_wait: Duration::from_secs_f64(self.opts.max_retry_wait_seconds.max(0.0).min(1e9)),
+            base: Duration::from_secs_f64(self.opts.backoff_base_seconds.clamp(0.001, 1e6)),
+        }
+    }
+
     /// Sends one request with retries: 429/5xx/network errors are retried
-    /// (honouring `Retry-After`), a 401 triggers one token refresh, and the
-    /// bearer token is only ever sent to the configured Graph origin.
+    /// (honouring `Retry-After`, bounded by [`RetryBudget`]), a 401 triggers
+    /// one token refresh, and the bearer token is only ever sent to the
+    /// configured Graph origin. Every attempt first waits its turn on the
+    /// client's pace for `cost`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn send(
         &self,
         method: reqwest::Method,
         url: Url,
         body: Option<Value>,
         headers: &[(&str, String)],
+        cost: Cost,
         cancel: &CancellationToken,
         extra_progress: &[&Progress],
     ) -> Result<Reply, GraphError> {
-        let reply = self.send_as(method, url, body, headers, cancel, extra_progress, |b: &bytes::Bytes| serde_json::from_slice::<Value>(b)).await?;
+        let reply = self
+            .send_as(method, url, body, headers, Charge::Pay(cost), cancel, extra_progress, |b: &bytes::Bytes| serde_json::from_slice::<Value>(b))
+            .await?;
         Ok(Reply { status: reply.status, body: reply.body.unwrap_or(Value::Null) })
     }
 
@@ -663,6 +697,7 @@ impl Inner {
         url: Url,
         body: Option<Value>,
         headers: &[(&str, String)],
+        charge: Charge,
         cancel: &CancellationToken,
         extra_progress: &[&Progress],
         parse: impl Fn(&bytes::Bytes) -> Result<T, serde_json::Error>,
@@ -688,16 +723,24 @@ impl Inner {
                 p.add(f, n);
             }
         };
-        let started = Instant::now();
-        let max_wait = Duration::from_secs_f64(self.opts.max_retry_wait_seconds.max(0.0));
-        let base = Duration::from_secs_f64(self.opts.backoff_base_seconds.max(0.001));
-        let mut attempt: u32 = 0;
+        let (cost, mut paid) = match charge {
+            Charge::Pay(c) => (c, false),
+            Charge::Paid(c) => (c, true),
+        };
+        let budget = self.retry_budget();
+        let mut retries = RetryState::default();
         let mut refreshed = false;
-        let mut waited = Duration::ZERO;
         loop {
             if cancel.is_cancelled() {
                 return Err(GraphError::Cancelled);
             }
+            if !paid && !cost.is_none() {
+                match self.pace.acquire(cost, cancel).await {
+                    Some(waited) => bump(|p| &p.pacing_wait_ms, waited.as_millis() as u64),
+                    None => return Err(GraphError::Cancelled),
+                }
+            }
+            paid = false;
             let token = tokio::select! {
                 t = self.auth.token(&self.http) => t.map_err(GraphError::from)?,
                 _ = cancel.cancelled() => return Err(GraphError::Cancelled),
@@ -719,10 +762,16 @@ impl Inner {
                 r = Self::exchange(req) => r,
                 _ = cancel.cancelled() => return Err(GraphError::Cancelled),
             };
-            // What to do next: return, or wait this long and try again.
-            let (err, retry_after) = match outcome {
-                Ok((status, request_id, retry_after, bytes)) => {
+            // What to do next: return, or wait and try again.
+            let (err, signal) = match outcome {
+                Ok((signal, request_id, bytes)) => {
+                    let status = signal.status;
                     if (200..300).contains(&status) {
+                        // A `$batch`'s answer is learned from sub-response by
+                        // sub-response; any other from its own headers.
+                        if charge.is_single() {
+                            self.pace.learn(cost, &signal, Duration::ZERO);
+                        }
                         if bytes.is_empty() || status == 204 {
                             return Ok(Reply { status, body: None });
                         }
@@ -762,6 +811,8 @@ impl Inner {
                             match self.auth.refresh(&self.http).await {
                                 Ok(_) => {
                                     bump(|p| &p.retries, 1);
+                                    // Refused before any work: nothing to pay again.
+                                    paid = true;
                                     continue;
                                 }
                                 Err(AuthError::NotRefreshable) => return Err(e),
@@ -774,25 +825,27 @@ impl Inner {
                         if status == 429 {
                             bump(|p| &p.throttled, 1);
                         }
-                        (e, retry_after)
+                        (e, Some(signal))
                     }
                 }
                 Err(network) => (network, None),
             };
-            attempt += 1;
-            if attempt > self.opts.max_retries {
-                return Err(err);
-            }
-            let wait = retry_after.unwrap_or_else(|| backoff(attempt - 1, base, Duration::from_secs(30)));
-            if waited + wait > max_wait || started.elapsed() + wait > max_wait + Duration::from_secs(60) {
-                return Err(err);
+            let throttled = signal.as_ref().map_or(false, |s| s.status == 429);
+            let retry_after = signal.as_ref().and_then(|s| s.retry_after);
+            let wait = match budget.next(&mut retries, throttled, retry_after) {
+                Next::Wait(w) => w,
+                Next::GiveUp(why) => return Err(gave_up(err, &why)),
+            };
+            if let Some(s) = &signal {
+                if throttled {
+                    self.pace.learn(cost, s, wait);
+                }
             }
             bump(|p| &p.retries, 1);
-            if matches!(&err, GraphError::Graph { status: 429, .. }) {
+            if throttled {
                 bump(|p| &p.throttle_wait_ms, wait.as_millis() as u64);
             }
-            waited += wait;
-            if !sleep_or_cancel(wait, cancel).await {
+            if !crate::retry::sleep_or_cancel(wait, cancel).await {
                 return Err(GraphError::Cancelled);
             }
         }
@@ -800,16 +853,49 @@ impl Inner {
 
     /// One HTTP exchange, the body read whole. Transport failures (reset,
     /// timeout, a body cut short) are `Network` errors, which are retried.
-    async fn exchange(
-        req: reqwest::RequestBuilder,
-    ) -> Result<(u16, Option<String>, Option<Duration>, bytes::Bytes), GraphError> {
+    async fn exchange(req: reqwest::RequestBuilder) -> Result<(Signal, Option<String>, bytes::Bytes), GraphError> {
         let resp = req.send().await.map_err(|e| GraphError::Network(describe_reqwest(&e)))?;
         let status = resp.status().as_u16();
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let request_id = header("request-id");
-        let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let signal = Signal::read(status, header, SystemTime::now());
         let bytes = resp.bytes().await.map_err(|e| GraphError::Network(describe_reqwest(&e)))?;
-        Ok((status, request_id, retry_after, bytes))
+        Ok((signal, request_id, bytes))
+    }
+}
+
+/// What a request costs on the client's pace, and whether that was paid
+/// before it was handed over (a `$batch` paid for its sub-requests when it
+/// was formed, so that a cancel before sending sends nothing).
+#[derive(Debug, Clone, Copy)]
+pub enum Charge {
+    /// Wait for the pace before every attempt.
+    Pay(Cost),
+    /// Paid for the first attempt; wait for the pace before any retry.
+    Paid(Cost),
+}
+
+impl Charge {
+    /// One read or one write (not a `$batch`).
+    fn is_single(self) -> bool {
+        let c = match self {
+            Charge::Pay(c) | Charge::Paid(c) => c,
+        };
+        c.reads + c.writes == 1
+    }
+}
+
+/// The last error of a request the client stopped retrying, saying why it
+/// stopped (Graph's status, code and request id kept).
+pub fn gave_up(e: GraphError, why: &str) -> GraphError {
+    let with = |m: String| format!("{} ({})", m, why);
+    match e {
+        GraphError::Graph { status, code, message, request_id } => {
+            GraphError::Graph { status, code, message: with(message), request_id }
+        }
+        GraphError::Network(m) => GraphError::Network(with(m)),
+        GraphError::InvalidResponse(m) => GraphError::InvalidResponse(with(m)),
+        other => other,
     }
 }
 

@@ -4,7 +4,8 @@
 //! caller, one being explained, one on its way), whatever the tenant's size.
 
 use crate::domain::Group;
-use crate::graph::{select_list, Client, GraphError, Inner, Progress};
+use crate::graph::{select_list, Charge, Client, GraphError, Inner, Progress};
+use crate::retry::Cost;
 use crate::report::RawObject;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -279,7 +280,7 @@ async fn fetch_all(
         let (inner, headers, cancel, progress) = (inner.clone(), headers.clone(), cancel.clone(), progress.clone());
         tokio::spawn(async move {
             inner
-                .send_as(reqwest::Method::GET, url, None, &headers, &cancel, &[&progress], parse_page)
+                .send_as(reqwest::Method::GET, url, None, &headers, Charge::Pay(Cost::read()), &cancel, &[&progress], parse_page)
                 .await
                 .map(|r| r.body)
         })

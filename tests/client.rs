@@ -247,10 +247,12 @@ fn assert_end_state(sim: &Sim, targets: &[(String, &str)]) {
 
 #[test]
 fn bulk_change_under_an_aggressive_quota() {
-    // 30 writes per 1.5 s on the service; the client is told to go faster
-    // than that, so it meets 429s and must honour every Retry-After.
-    let sim = Sim::start(&["--groups", "600", "--seed", "21", "--throttle-scale", "0.01"]);
-    let client = token_client(&sim, json!({"writesPerSecond": 400, "writeBurst": 200, "batchConcurrency": 4, "maxRetries": 30}));
+    // A burst of 30 writes and 200 a second (the published 20/s on a clock
+    // ten times fast, Retry-After in whole simulated seconds: 0.1 s); the
+    // client is told to go twice as fast, so it meets 429s and must honour
+    // every Retry-After, and learn the pace.
+    let sim = Sim::start(&["--groups", "600", "--seed", "21", "--throttle-scale", "0.01", "--throttle-speed", "10"]);
+    let client = token_client(&sim, json!({"writesPerSecond": 400, "writeBurst": 200, "batchConcurrency": 4, "maxRetries": 3}));
     let all = list_all(&client, ListOptions::default()).unwrap();
     let t = targets(&all, 300);
     let mut items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
@@ -260,6 +262,7 @@ fn bulk_change_under_an_aggressive_quota() {
     items.push(json!({"id": "00000000-0000-0000-0000-00000000beef", "state": "Security"}));
     items.push(json!({"id": t[0].0, "state": "Sideways"}));
     items.push(json!({"id": t[1].0, "state": t[1].1}));
+    let reads_before = sim.stats()["reads"].as_u64().unwrap();
     let (results, bulk) = bulk_all(&client, &json!(items));
     assert_eq!(results.len(), items.len(), "exactly one result per change");
     let mut seen = HashSet::new();
@@ -275,10 +278,115 @@ fn bulk_change_under_an_aggressive_quota() {
     assert_end_state(&sim, &t);
     let p = bulk.progress();
     assert!(p.get(|p| &p.throttled) > 0, "the quota was reached");
+    assert!(client.pace().1 < 400.0, "the write pace learned from the 429s: {:?}", client.pace());
     let stats = sim.stats();
     // Nothing written twice needlessly: PATCHes accepted equal the writes reported.
     let written = results.iter().filter(|r| r["result"] == "written").count() as u64;
     assert_eq!(stats["writes"].as_u64().unwrap(), written, "{}", stats);
+    // 301 groups read fifteen to a request (21), and the unknown one again
+    // on its own for the service's 404.
+    assert_eq!(stats["reads"].as_u64().unwrap() - reads_before, 22, "{}", stats);
+}
+
+#[test]
+fn bulk_change_of_5000_bare_ids_reads_fifteen_to_a_request() {
+    // The scaled quota: a burst of 30 writes, 1,000 a second (the published
+    // 20/s on a clock 50 times fast); the client is told that pace.
+    let sim = Sim::start(&["--groups", "7500", "--seed", "23", "--throttle-scale", "0.01", "--throttle-speed", "50"]);
+    let client = token_client(&sim, json!({"writesPerSecond": 1000, "resourceUnitsPerSecond": 17500}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let t = targets(&all, 5000);
+    assert_eq!(t.len(), 5000);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    let before = sim.stats();
+    let (results, bulk) = bulk_all(&client, &json!(items));
+    assert_eq!(results.len(), 5000);
+    let failed: Vec<&Value> = results.iter().filter(|r| r["result"] != "written" && r["result"] != "noChange").collect();
+    assert!(failed.is_empty(), "{} not applied: {:#?}", failed.len(), &failed[..failed.len().min(3)]);
+    assert_end_state(&sim, &t);
+    let after = sim.stats();
+    let reads = after["reads"].as_u64().unwrap() - before["reads"].as_u64().unwrap();
+    assert!(reads <= 5000 / 15 + 1, "{} reads for 5,000 groups: {}", reads, after);
+    // Every request of the change is a $batch of up to 20: 334 reads in 17.
+    let requests = after["graphRequests"].as_u64().unwrap() - before["graphRequests"].as_u64().unwrap();
+    let writes = after["writes"].as_u64().unwrap() - before["writes"].as_u64().unwrap();
+    assert!(requests <= (reads + 19) / 20 + (writes + 19) / 20 + bulk.progress().get(|p| &p.retries), "{} requests: {}", requests, after);
+}
+
+#[test]
+fn throttling_for_longer_than_max_retries_still_completes() {
+    // Two in three requests are answered 429 (Retry-After 20 ms: one
+    // simulated second on a clock 50 times fast). maxRetries is 1, so a
+    // budget counted in attempts would fail most of them; the budget for
+    // throttling is time.
+    let sim = Sim::start(&["--groups", "400", "--seed", "24", "--throttle", "off", "--fault-seed", "9",
+        "--fault-429-rate", "0.67", "--fault-retry-after", "1", "--throttle-speed", "50"]);
+    let client = token_client(&sim, json!({"maxRetries": 1, "maxRetryWaitSeconds": 120, "writesPerSecond": 200}));
+    let all = list_all(&client, ListOptions { page_size: Some(50), ..Default::default() }).unwrap();
+    assert_each_once(&all, 400);
+    let t = targets(&all, 40);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    let (results, _bulk) = bulk_all(&client, &json!(items));
+    let failed: Vec<&Value> = results.iter().filter(|r| r["result"] == "failed").collect();
+    assert!(failed.is_empty(), "{:#?}", failed);
+    assert_end_state(&sim, &t);
+    assert!(sim.stats()["throttled"].as_u64().unwrap() > 10, "{}", sim.stats());
+    for (id, _) in t.iter().take(10) {
+        assert_eq!(client.get_group(id, &[]).unwrap()["id"], id.as_str());
+    }
+
+    // With a budget shorter than one Retry-After of 1 s, a throttled change
+    // fails at once, and its message says it was the time that ran out.
+    let slow = Sim::start(&["--groups", "50", "--seed", "24", "--throttle", "off", "--fault-429-rate", "1"]);
+    let client = token_client(&slow, json!({"maxRetryWaitSeconds": 0.5}));
+    let started = Instant::now();
+    let err = client.get_group(&t[0].0, &[]).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(err.http_status(), Some(429), "{:?}", err);
+    assert!(err.to_string().contains("still throttled after") && err.to_string().contains("maxRetryWaitSeconds (0.5 s)"), "{}", err);
+}
+
+#[test]
+fn the_pace_learns_the_read_quota_and_warnings_slow_it_before_any_429() {
+    // Resource units: a bucket of 35 (a small tenant, scaled) refilled at
+    // the published 350 a second. The client is told ten times that: its
+    // reads of a few thousand groups meet 429s on the read quota (each
+    // Retry-After a whole second), and it learns.
+    let sim = Sim::start(&["--groups", "20000", "--seed", "25", "--throttle-scale", "0.01", "--tenant-size", "S"]);
+    let client = token_client(&sim, json!({"resourceUnitsPerSecond": 3500, "resourceUnitBurst": 2000, "maxRetries": 0}));
+    let all = list_all(&client, ListOptions { page_size: Some(999), ..Default::default() }).unwrap();
+    // 2,000 groups already as requested: only reads, no writes.
+    let same: Vec<Value> = all.iter()
+        .filter(|g| g["isSynced"] == false && g["writebackConfiguration"]["isEnabled"] == false)
+        .filter(|g| g["kind"] == "microsoft365" || g["kind"] == "security")
+        .take(2000)
+        .map(|g| json!({"id": g["id"], "state": "NoWriteback"}))
+        .collect();
+    assert_eq!(same.len(), 2000);
+    let (results, bulk) = bulk_all(&client, &json!(same));
+    assert!(results.iter().all(|r| r["result"] == "noChange"), "{:#?}", results.iter().find(|r| r["result"] != "noChange"));
+    assert!(bulk.progress().get(|p| &p.throttled) > 0, "the read quota was reached: {} groups, {}", same.len(), sim.stats());
+    assert!(client.pace().0 < 35000.0, "the read pace learned: {:?}", client.pace());
+
+    // Writes: a bucket of 300 refilled at 100 a second (the published
+    // 20/s on a clock 5 times fast). A client twice too fast hears
+    // x-ms-throttle-limit-percentage once the bucket is 80 % used, and slows
+    // down before the service has to refuse: the 60 writes left then are
+    // more than it has in flight (4 batches of 10).
+    let sim = Sim::start(&["--groups", "2500", "--seed", "26", "--throttle-scale", "0.1", "--throttle-speed", "5"]);
+    let client = token_client(&sim, json!({"writesPerSecond": 200, "writeBurst": 10}));
+    let all = list_all(&client, ListOptions::default()).unwrap();
+    let changes: Vec<Value> = all.iter()
+        .filter(|g| g["isSynced"] == false && (g["kind"] == "microsoft365" || g["kind"] == "security"))
+        .filter(|g| g["writebackConfiguration"]["isEnabled"] != false)
+        .take(500)
+        .map(|g| json!({"id": g["id"], "state": "NoWriteback", "group": g}))
+        .collect();
+    assert_eq!(changes.len(), 500);
+    let (results, bulk) = bulk_all(&client, &json!(changes));
+    assert!(results.iter().all(|r| r["result"] == "written"), "{:#?}", results.iter().find(|r| r["result"] != "written"));
+    assert_eq!(bulk.progress().get(|p| &p.throttled), 0, "warned in time, never refused");
+    assert!(client.pace().1 < 200.0, "the warnings slowed the write pace: {:?}", client.pace());
 }
 
 #[test]
@@ -300,7 +408,7 @@ fn bulk_change_paced_to_the_quota_meets_no_throttling() {
 fn faults_are_retried_and_nothing_is_lost() {
     let sim = Sim::start(&[
         "--groups", "2500", "--seed", "9", "--throttle", "off", "--fault-seed", "4",
-        "--error-rate", "0.15", "--reset-rate", "0.05", "--truncate-rate", "0.05", "--fault-retry-after", "0.05",
+        "--error-rate", "0.15", "--reset-rate", "0.05", "--truncate-rate", "0.05", "--fault-retry-after", "1", "--throttle-speed", "20",
     ]);
     let client = token_client(&sim, json!({"maxRetries": 20, "timeoutSeconds": 10}));
     let all = list_all(&client, ListOptions { page_size: Some(200), ..Default::default() }).unwrap();

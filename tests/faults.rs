@@ -304,7 +304,7 @@ fn assert_names_group(e: &AbiError, id: &str) {
 fn fault_429_storm_listing() {
     let sim = Sim::start(&["--groups", "700", "--seed", "51", "--throttle", "off"]);
     let tenant = tenant_ids(&sim);
-    let stormy = Sim::start(&["--groups", "700", "--seed", "51", "--throttle", "off", "--fault-seed", "3", "--fault-429-rate", "0.5", "--fault-retry-after", "0.02"]);
+    let stormy = Sim::start(&["--groups", "700", "--seed", "51", "--throttle", "off", "--fault-seed", "3", "--fault-429-rate", "0.5", "--fault-retry-after", "1", "--throttle-speed", "50"]);
     let (listed, err) = Abi::of(&stormy, json!({})).list(json!({"pageSize": 50}));
     assert!(err.is_none(), "{:?}", err);
     assert_exact(&listed, &tenant);
@@ -314,13 +314,14 @@ fn fault_429_storm_listing() {
 #[test]
 fn fault_429_storm_bulk() {
     // 429 on whole $batch requests, on sub-requests, and the quota itself
-    // (30 writes per 1.5 s) against a client told to go much faster.
+    // (a burst of 30, 400 writes a second on a clock 20 times fast) against
+    // a client told to go ten times faster.
     let sim = Sim::start(&[
         "--groups", "500", "--seed", "52", "--throttle-scale", "0.01", "--fault-seed", "5",
-        "--fault-429-rate", "0.2", "--fault-retry-after", "0.05",
+        "--fault-429-rate", "0.2", "--fault-retry-after", "1", "--throttle-speed", "20",
     ]);
     let t = targets(&sim, 120);
-    let client = Abi::of(&sim, json!({"writesPerSecond": 400, "writeBurst": 200, "batchConcurrency": 4, "maxRetries": 40}));
+    let client = Abi::of(&sim, json!({"writesPerSecond": 4000, "writeBurst": 200, "batchConcurrency": 4, "maxRetries": 2}));
     let results = client.bulk(&changes(&t), Duration::from_secs(40));
     assert_bulk_end_state(&sim, &t, &results, true);
     assert_all_applied(&results);
@@ -438,7 +439,7 @@ fn fault_5xx_each_status_listing_and_bulk() {
     let tenant = tenant_ids(&tenant_sim);
     drop(tenant_sim);
     let sim = Sim::start(&["--groups", "600", "--seed", "60", "--throttle", "off", "--fault-seed", "10",
-        "--error-rate", "0.3", "--batch-fault-rate", "0.2", "--fault-retry-after", "0.02"]);
+        "--error-rate", "0.3", "--batch-fault-rate", "0.2", "--fault-retry-after", "1", "--throttle-speed", "50"]);
     let client = Abi::of(&sim, json!({}));
     let (listed, err) = client.list(json!({"pageSize": 40}));
     assert!(err.is_none(), "{:?}", err);
@@ -458,7 +459,7 @@ fn fault_5xx_each_status_listing_and_bulk() {
 fn fault_5xx_persisting_fails_with_graph_code_and_group() {
     // Every answer a 5xx: a single set fails with Graph's code and names
     // the group; a listing fails saying it stopped after 0 pages.
-    let sim = Sim::start(&["--groups", "20", "--seed", "61", "--throttle", "off", "--error-rate", "1", "--fault-retry-after", "0.01"]);
+    let sim = Sim::start(&["--groups", "20", "--seed", "61", "--throttle", "off", "--error-rate", "1", "--fault-retry-after", "1", "--throttle-speed", "100"]);
     let client = Abi::of(&sim, json!({"maxRetries": 2}));
     let id = "4de51a22-3289-4ea5-bbdb-8503ea644f1b";
     let e = client.set_state(id, 2).unwrap_err();
@@ -540,7 +541,7 @@ fn fault_token_expiry_mid_bulk() {
 #[test]
 fn fault_batch_mixing_204_400_404_429_5xx() {
     let sim = Sim::start(&["--groups", "300", "--seed", "67", "--throttle", "off", "--fault-seed", "13",
-        "--batch-fault-rate", "0.3", "--fault-retry-after", "0.02", "--batch-order", "shuffled"]);
+        "--batch-fault-rate", "0.3", "--fault-retry-after", "1", "--throttle-speed", "50", "--batch-order", "shuffled"]);
     let t = targets(&sim, 40);
     let (all, _) = Abi::of(&sim, json!({})).list(json!({"raw": true}));
     // 400: a security group described to the client as a Microsoft 365

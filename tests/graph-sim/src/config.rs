@@ -14,7 +14,8 @@ pub struct FaultConfig {
     pub truncate_rate: f64,
     pub slow_rate: f64,
     pub slow_ms: u64,
-    /// Retry-After of a 503/504 fault, in seconds.
+    /// Retry-After of a 429 or 503/504 fault, in seconds of the simulated
+    /// clock (`--throttle-speed` runs it fast).
     pub retry_after: f64,
     /// Fraction of `$batch` sub-requests answered with a fault (429, 500,
     /// 502, 503, 504) instead of being run.
@@ -29,15 +30,32 @@ pub struct FaultConfig {
     /// `Retry-After`) before they are processed: a throttling storm that
     /// does not depend on the quota.
     pub throttle_fault_rate: f64,
+    /// `--throttle-speed`: how fast the simulated clock runs, which
+    /// `Retry-After` values are counted on.
+    pub clock_speed: f64,
+}
+
+impl FaultConfig {
+    /// Real seconds for `secs` seconds of the simulated clock.
+    pub fn simulated(&self, secs: f64) -> f64 {
+        if self.clock_speed.is_finite() && self.clock_speed > 0.0 {
+            secs / self.clock_speed
+        } else {
+            secs
+        }
+    }
 }
 
 /// The form of a `Retry-After` header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RetryAfterForm {
-    /// Whole seconds, rounded up (`2`).
-    Seconds,
-    /// Seconds with up to three decimals (`2.128`), as Graph documents.
+    /// Whole seconds, rounded up (`2`), as the service writes them today
+    /// (Microsoft's throttling page shows `Retry-After: 10`). Seconds of
+    /// the simulated clock: with `--throttle-speed S`, `n / S` real seconds.
     #[default]
+    Seconds,
+    /// Seconds with up to three decimals (`2.128`, as in an older example
+    /// of Microsoft's): the exact wait, however short.
     Fractional,
     /// An HTTP date (`Fri, 27 Nov 2026 20:00:02 GMT`), rounded up to the second.
     HttpDate,
@@ -59,11 +77,21 @@ impl RetryAfterForm {
         })
     }
 
-    /// The header value for a wait of `secs` seconds, or `None` for no header.
-    pub fn header(self, secs: f64) -> Option<String> {
+    /// The header value for a wait of `secs` real seconds on a simulated
+    /// clock running `speed` times fast, or `None` for no header.
+    pub fn header(self, secs: f64, speed: f64) -> Option<String> {
         let secs = if secs.is_finite() && secs > 0.0 { secs } else { 0.0 };
+        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
         match self {
-            RetryAfterForm::Seconds => Some(format!("{}", secs.ceil().max(1.0) as u64)),
+            RetryAfterForm::Seconds => {
+                // Whole seconds of the simulated clock, at least one.
+                let whole = (secs * speed - 1e-9).ceil().max(1.0);
+                if speed == 1.0 {
+                    Some(format!("{}", whole as u64))
+                } else {
+                    Some(crate::util::fmt_seconds(whole / speed))
+                }
+            }
             RetryAfterForm::Fractional => Some(crate::util::fmt_seconds(secs)),
             RetryAfterForm::HttpDate => {
                 let at = std::time::SystemTime::now() + std::time::Duration::from_secs(secs.ceil().max(1.0) as u64 + 1);
@@ -146,8 +174,9 @@ usage: graph-sim [flags]
   --auto-approve-after S     approve device codes S seconds after issue
   --throttle on|off          throttling (default on)
   --throttle-scale F         shrink quotas and windows by F (default 1)
-  --throttle-speed S         shorten every window by S, multiplying every
-                             rate (default 1; 25: 500 writes/s)
+  --throttle-speed S         run the throttling clock S times fast: every
+                             rate times S, every Retry-After divided by S
+                             (default 1; 25: 500 writes/s)
   --tenant-size S|M|L        resource-unit quota 3500/5000/8000 per 10 s (default L)
   --fault-seed S             seed of the fault plan (default 0)
   --latency-ms N             answer every request N ms after it arrived
@@ -157,9 +186,12 @@ usage: graph-sim [flags]
   --truncate-rate P          cut the body of a fraction P in half
   --slow-rate P              delay a fraction P by --slow-ms
   --slow-ms N                delay of a slow answer (default 2000)
-  --fault-retry-after SECS   Retry-After of a 503/504 fault (default 1)
+  --fault-retry-after SECS   Retry-After of a 429 or 503/504 fault, in seconds
+                             of the simulated clock (default 1)
   --retry-after-form F       seconds|fractional|http-date|missing|malformed:
-                             Retry-After on 429 and 503/504 (default fractional)
+                             Retry-After on 429 and 503/504 (default seconds:
+                             whole seconds as the service writes them, of the
+                             simulated clock that --throttle-speed speeds up)
   --batch-fault-rate P       answer a fraction P of $batch sub-requests with
                              429/500/502/503/504, without running them
   --fault-429-rate P         answer a fraction P with 429 before processing

@@ -139,12 +139,17 @@ pub fn handle(sim: &Sim, req: &ApiRequest) -> ApiResponse {
     let ru = 1;
     let verdict = sim.throttle.charge(&req.principal.app_id, ru, writes);
     let (ru_used, pct) = match verdict {
-        Verdict::Allowed { resource_units, limit_percentage } => (resource_units, limit_percentage),
+        Verdict::Allowed { resource_units, limit_percentage } => {
+            if req.method == "GET" {
+                sim.stats.lock().unwrap().reads += 1;
+            }
+            (resource_units, limit_percentage)
+        }
         Verdict::Throttled { retry_after, limit_percentage, scope, information } => {
             sim.stats.lock().unwrap().throttled += 1;
             let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
             let form = sim.cfg.faults.retry_after_form;
-            if let Some(v) = retry_after.parse::<f64>().ok().and_then(|secs| form.header(secs)) {
+            if let Some(v) = form.header(retry_after, sim.cfg.throttle_speed) {
                 headers.push(("Retry-After".into(), v));
             }
             headers.push(("x-ms-throttle-limit-percentage".into(), limit_percentage));
@@ -335,6 +340,19 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
         },
     };
     if let Some(f) = &filter {
+        if f.most_in > crate::filter::IN_LIMIT && (!eventual || !(want_count || count_only)) {
+            return error(
+                400,
+                "Request_UnsupportedQuery",
+                &format!(
+                    "The 'in' operator takes at most {} values without advanced query parameters; this filter has {}. {}",
+                    crate::filter::IN_LIMIT,
+                    f.most_in,
+                    ADVANCED_HINT
+                ),
+                ids,
+            );
+        }
         if f.advanced && (!eventual || !(want_count || count_only)) {
             return error(
                 400,
@@ -389,7 +407,18 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
     let mut page: Vec<Value> = Vec::with_capacity(top.min(tenant.groups.len()));
     let mut last_id = None;
     let mut more = false;
-    for g in tenant.groups[start.min(tenant.groups.len())..].iter() {
+    // A filter on ids alone is answered from the index (the same groups, in
+    // the same order, as a scan would find).
+    let by_id: Option<Vec<&StoredGroup>> = filter.as_ref().and_then(Filter::only_ids).map(|mut wanted| {
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.into_iter().filter_map(|id| tenant.index_of(id)).filter(|i| *i >= start).map(|i| &tenant.groups[i]).collect()
+    });
+    let candidates: Box<dyn Iterator<Item = &StoredGroup>> = match &by_id {
+        Some(found) => Box::new(found.iter().copied()),
+        None => Box::new(tenant.groups[start.min(tenant.groups.len())..].iter()),
+    };
+    for g in candidates {
         if !matches(g) {
             continue;
         }

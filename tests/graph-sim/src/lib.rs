@@ -35,6 +35,9 @@ pub struct Stats {
     pub graph_requests: u64,
     pub batch_sub_requests: u64,
     pub writes: u64,
+    /// Reads of groups served (one group or a page, on its own or inside a
+    /// `$batch`; not those throttled or faulted).
+    pub reads: u64,
     pub throttled: u64,
     pub status: BTreeMap<u16, u64>,
     pub sub_status: BTreeMap<u16, u64>,
@@ -63,6 +66,7 @@ impl Stats {
             "graphRequests": self.graph_requests,
             "batchSubRequests": self.batch_sub_requests,
             "writes": self.writes,
+            "reads": self.reads,
             "throttled": self.throttled,
             "statusCounts": map(&self.status),
             "subStatusCounts": map(&self.sub_status),
@@ -173,7 +177,8 @@ impl Drop for Running {
 }
 
 /// Builds the tenant, binds, and serves on a background thread.
-pub fn start(cfg: Config) -> Result<Running, String> {
+pub fn start(mut cfg: Config) -> Result<Running, String> {
+    cfg.faults.clock_speed = cfg.throttle_speed;
     let (tenant, apps) = build_tenant(&cfg)?;
     let listener = std::net::TcpListener::bind(cfg.listen).map_err(|e| format!("--listen {}: {}", cfg.listen, e))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;

@@ -101,7 +101,7 @@ pub fn decide_batch_fault(f: &FaultConfig, seq: u64, index: usize) -> Option<u16
 pub fn batch_fault_response(f: &FaultConfig, status: u16, ids: &Ids) -> ApiResponse {
     if status == 429 {
         let mut r = graph::error(429, "TooManyRequests", "Too many requests (graph-sim fault).", ids);
-        if let Some(v) = f.retry_after_form.header(f.retry_after) {
+        if let Some(v) = f.retry_after_form.header(f.simulated(f.retry_after), f.clock_speed) {
             r.headers.push(("Retry-After".into(), v));
         }
         return r;
@@ -118,7 +118,7 @@ fn fault_response(status: u16, ids: &Ids, f: &FaultConfig) -> ApiResponse {
     };
     let mut r = graph::error(status, code, msg, ids);
     if status == 503 || status == 504 {
-        if let Some(v) = f.retry_after_form.header(f.retry_after) {
+        if let Some(v) = f.retry_after_form.header(f.simulated(f.retry_after), f.clock_speed) {
             r.headers.push(("Retry-After".into(), v));
         }
     }

@@ -6,7 +6,6 @@
 //! shortens every window alone, multiplying every rate, so that a run of
 //! thousands of writes takes seconds instead of minutes.
 
-use crate::util::fmt_seconds;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -104,7 +103,8 @@ pub enum Verdict {
         limit_percentage: Option<String>,
     },
     Throttled {
-        retry_after: String,
+        /// Real seconds until the bucket holds the cost.
+        retry_after: f64,
         limit_percentage: String,
         scope: String,
         information: &'static str,
@@ -158,7 +158,7 @@ impl Throttle {
             };
             let scope = format!("{}/{}/{}", scope, app_id, self.tenant_id);
             return Verdict::Throttled {
-                retry_after: fmt_seconds(wait),
+                retry_after: wait,
                 limit_percentage: format!("{:.1}", usage.max(1.0)),
                 scope,
                 information: info,
@@ -197,7 +197,7 @@ mod tests {
         match throttled.unwrap() {
             Verdict::Throttled { retry_after, information, .. } => {
                 assert_eq!(information, "WriteLimitExceeded");
-                assert!(retry_after.parse::<f64>().unwrap() > 0.0);
+                assert!(retry_after > 0.0);
             }
             _ => unreachable!(),
         }
@@ -214,7 +214,7 @@ mod tests {
             match t.charge("app", 1, 1) {
                 Verdict::Allowed { .. } => allowed += 1,
                 Verdict::Throttled { retry_after, .. } => {
-                    wait = Some(retry_after.parse::<f64>().unwrap());
+                    wait = Some(retry_after);
                     break;
                 }
             }

@@ -32,8 +32,10 @@ fn writes_are_throttled_with_retry_after_and_headers() {
     let t = throttled.expect("30 writes per 1.5 s is reached");
     assert!((25..=40).contains(&ok), "{} writes before the limit", ok);
     assert_eq!(t.code(), "TooManyRequests");
-    let retry: f64 = t.header("retry-after").unwrap().parse().unwrap();
-    assert!(retry > 0.0 && retry < 2.0, "{}", retry);
+    // Whole seconds by default, as the service writes them.
+    let retry: u64 = t.header("retry-after").unwrap().parse().expect("whole seconds");
+    assert_eq!(retry, 1, "a wait of milliseconds is written as 1");
+    let retry = retry as f64;
     assert!(t.header("x-ms-throttle-scope").unwrap().starts_with("Tenant_Application/"));
     assert_eq!(t.header("x-ms-throttle-information"), Some("WriteLimitExceeded"));
     assert!(t.header("x-ms-throttle-limit-percentage").is_some());
@@ -63,6 +65,7 @@ fn error_faults_are_5xx_with_retry_after_on_503_504() {
     let r = sim(10, 1, |c| {
         c.faults.error_rate = 1.0;
         c.faults.retry_after = 0.25;
+        c.faults.retry_after_form = graph_sim::RetryAfterForm::Fractional;
     });
     let c = Client::new(&r);
     let mut seen = std::collections::BTreeSet::new();
@@ -140,6 +143,7 @@ fn batch_faults_answer_sub_requests_without_running_them() {
         c.faults.seed = 5;
         c.faults.batch_fault_rate = 0.5;
         c.faults.retry_after = 0.25;
+        c.faults.retry_after_form = graph_sim::RetryAfterForm::Fractional;
     });
     let c = Client::new(&r);
     let ids: Vec<String> = some_unified(&c).into_iter().take(20).collect();
@@ -279,8 +283,87 @@ fn a_429_storm_on_demand() {
     let resp = c.get("/beta/groups?$top=1", &[]);
     assert_eq!(resp.status, 429);
     assert_eq!(resp.code(), "TooManyRequests");
-    assert_eq!(resp.header("retry-after"), Some("0.5"));
+    // Whole seconds, rounded up, unless asked for fractions; seconds of the
+    // simulated clock, which --throttle-speed runs faster.
+    assert_eq!(resp.header("retry-after"), Some("1"));
     assert_eq!(stats(&r)["throttled"], 1);
+    for (form, speed, secs, want) in [
+        // (form, clock speed, --fault-retry-after in simulated seconds, header)
+        (graph_sim::RetryAfterForm::Fractional, 1.0, 0.5, "0.5"),
+        (graph_sim::RetryAfterForm::Seconds, 2.0, 0.5, "0.5"),
+        (graph_sim::RetryAfterForm::Seconds, 10.0, 1.0, "0.1"),
+        (graph_sim::RetryAfterForm::Seconds, 10.0, 1.5, "0.2"),
+        (graph_sim::RetryAfterForm::Fractional, 10.0, 0.5, "0.05"),
+    ] {
+        let r = sim(10, 1, |c| {
+            c.faults.throttle_fault_rate = 1.0;
+            c.faults.retry_after = secs;
+            c.faults.retry_after_form = form;
+            c.throttle_speed = speed;
+        });
+        let resp = Client::new(&r).get("/beta/groups?$top=1", &[]);
+        assert_eq!(resp.header("retry-after"), Some(want), "{:?} at speed {}", form, speed);
+    }
     let args = |a: &[&str]| graph_sim::Config::from_args(a.iter().map(|s| s.to_string()));
     assert_eq!(args(&["--fault-429-rate", "0.5"]).unwrap().unwrap().faults.throttle_fault_rate, 0.5);
+}
+
+#[test]
+fn quota_retry_after_counts_whole_seconds_of_the_sped_up_clock() {
+    // 30 writes per 1.5 s, 10 times fast: 200 writes a second; a wait of a
+    // few milliseconds is one simulated second, 0.1 s.
+    let r = sim(100, 8, |c| {
+        c.throttle_scale = 0.01;
+        c.throttle_speed = 10.0;
+    });
+    let c = Client::new(&r);
+    let ids = some_unified(&c);
+    let throttled = (0..200)
+        .map(|i| c.patch_json(&ids[i % ids.len()], r#"{"writebackConfiguration":{"isEnabled":false}}"#))
+        .find(|resp| resp.status == 429)
+        .expect("the quota is reached");
+    assert_eq!(throttled.header("retry-after"), Some("0.1"));
+}
+
+#[test]
+fn filter_id_in_reads_many_groups_at_once() {
+    let r = sim(300, 4, |_| {});
+    let c = Client::new(&r);
+    let all = find_ids(&c, |_| true);
+    let want: Vec<&String> = all.iter().step_by(7).take(15).collect();
+    let missing = "00000000-0000-4000-8000-00000000beef";
+    let mut list: Vec<String> = want.iter().map(|id| format!("'{}'", id.to_uppercase())).collect();
+    list[14] = format!("'{}'", missing);
+    let filter = format!("id in ({})", list.join(","));
+    let before = stats(&r)["reads"].as_u64().unwrap();
+    let resp = c.get(&format!("/beta/groups?$filter={}&$select=id,displayName", enc(&filter)), &[]);
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let got: Vec<String> = resp.json()["value"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap().to_string()).collect();
+    // Ids match case-insensitively; one that does not exist is just absent.
+    let mut expected: Vec<String> = want[..14].iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(got, expected, "in id order");
+    assert_eq!(stats(&r)["reads"].as_u64().unwrap(), before + 1, "one read");
+    // More than 15 values needs the advanced query parameters.
+    let sixteen: Vec<String> = all.iter().take(16).map(|id| format!("'{}'", id)).collect();
+    let filter = format!("id in ({})", sixteen.join(","));
+    let resp = c.get(&format!("/beta/groups?$filter={}", enc(&filter)), &[]);
+    assert_eq!((resp.status, resp.code()), (400, "Request_UnsupportedQuery".to_string()));
+    let resp = c.get(&format!("/beta/groups?$filter={}&$count=true", enc(&filter)), &[("ConsistencyLevel", "eventual")]);
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.json()["value"].as_array().unwrap().len(), 16);
+    // Not a GUID: the whole filter is refused; other properties take `in` too.
+    let resp = c.get(&format!("/beta/groups?$filter={}", enc("id in ('nope')")), &[]);
+    assert_eq!((resp.status, resp.code()), (400, "Request_BadRequest".to_string()));
+    let resp = c.get(&format!("/beta/groups?$filter={}", enc("securityEnabled in ('true')")), &[]);
+    assert_eq!(resp.status, 400);
+    let resp = c.get(&format!("/beta/groups?$filter={}&$select=displayName", enc("displayName in ('nobody','NOBODY2')")), &[]);
+    assert_eq!(resp.status, 200);
+    // Inside a $batch, as the client sends it.
+    let body = serde_json::json!({"requests": [{"id": "1", "method": "GET",
+        "url": format!("/groups?$filter={}&$select=id", enc(&format!("id in ('{}','{}')", all[0], all[1])))}]});
+    let resp = c.batch(&body);
+    let sub = &resp.json()["responses"][0];
+    assert_eq!(sub["status"], 200, "{}", sub);
+    assert_eq!(sub["body"]["value"].as_array().unwrap().len(), 2);
 }
