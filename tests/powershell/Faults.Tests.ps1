@@ -59,11 +59,11 @@ AfterAll {
 
 Describe 'Fault: Get-GroupWriteback -All under faults' {
     It 'Fault: listing returns every group exactly once under <Case>' -ForEach @(
-        @{ Case = '500/502/503/504'; Flag = @('--throttle', 'off', '--error-rate', '0.25', '--fault-retry-after', '0.05') }
+        @{ Case = '500/502/503/504'; Flag = @('--throttle', 'off', '--error-rate', '0.25', '--fault-retry-after', '1', '--throttle-speed', '20') }
         @{ Case = 'resets before any byte'; Flag = @('--throttle', 'off', '--reset-rate', '0.2') }
         @{ Case = 'resets in the middle of the body'; Flag = @('--throttle', 'off', '--truncate-rate', '0.2') }
         @{ Case = 'truncated JSON'; Flag = @('--throttle', 'off', '--truncate-json-rate', '0.2') }
-        @{ Case = 'a 429 storm'; Flag = @('--throttle', 'off', '--fault-429-rate', '0.4', '--fault-retry-after', '0.05') }
+        @{ Case = 'a 429 storm'; Flag = @('--throttle', 'off', '--fault-429-rate', '0.4', '--fault-retry-after', '1', '--throttle-speed', '20') }
     ) {
         $sim = Start-FaultSim -Flag $Flag
         try {
@@ -85,8 +85,8 @@ Describe 'Fault: Get-GroupWriteback -All under faults' {
 
 Describe 'Fault: Set-GroupWriteback from the pipeline under faults' {
     It 'Fault: bulk change ends with the requested states and one result per group under <Case>' -ForEach @(
-        @{ Case = 'a 429 storm (quota, whole batches and sub-requests)'; Flag = @('--throttle-scale', '0.01', '--fault-429-rate', '0.2', '--batch-fault-rate', '0.2', '--fault-retry-after', '0.05') }
-        @{ Case = '5xx on batches and sub-requests'; Flag = @('--throttle', 'off', '--error-rate', '0.2', '--batch-fault-rate', '0.2', '--fault-retry-after', '0.05') }
+        @{ Case = 'a 429 storm (quota, whole batches and sub-requests)'; Flag = @('--throttle-scale', '0.01', '--fault-429-rate', '0.2', '--batch-fault-rate', '0.2', '--fault-retry-after', '1', '--throttle-speed', '20') }
+        @{ Case = '5xx on batches and sub-requests'; Flag = @('--throttle', 'off', '--error-rate', '0.2', '--batch-fault-rate', '0.2', '--fault-retry-after', '1', '--throttle-speed', '20') }
         @{ Case = 'resets and truncated JSON'; Flag = @('--throttle', 'off', '--reset-rate', '0.1', '--truncate-json-rate', '0.1') }
     ) {
         $sim = Start-FaultSim -Flag $Flag
@@ -114,7 +114,7 @@ Describe 'Fault: Set-GroupWriteback from the pipeline under faults' {
     It 'Fault: a group that fails amid sub-request faults is one ErrorRecord naming it with Graph''s code' {
         # Sub-requests meet 429/5xx on the way; the unknown group still ends
         # with exactly one error, Graph's Request_ResourceNotFound.
-        $sim = Start-FaultSim -Flag @('--throttle', 'off', '--batch-fault-rate', '0.2', '--fault-retry-after', '0.05')
+        $sim = Start-FaultSim -Flag @('--throttle', 'off', '--batch-fault-rate', '0.2', '--fault-retry-after', '1', '--throttle-speed', '20')
         try {
             Connect-FaultSim -Sim $sim
             $targets = Select-ChangeTarget -Group @(Get-GroupWriteback -All) -Count 10

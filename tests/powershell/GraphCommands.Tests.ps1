@@ -294,7 +294,7 @@ Describe 'Set-GroupWriteback' {
 
     It 'paces writes at Connect-GroupWriteback -WritesPerSecond: <Case>' -ForEach @(
         # Faster than the quota: the service throttles, the pace backs off, nothing is lost.
-        @{ Case = '200/s against the published 20/s'; Speed = '1'; Throttled = $true }
+        @{ Case = '200/s against a quota of 100/s'; Speed = '5'; Throttled = $true }
         # The quota run 10 times faster (200/s): the same pace draws no 429.
         @{ Case = '200/s against a quota of 200/s'; Speed = '10'; Throttled = $false }
     ) {
