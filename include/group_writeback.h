@@ -948,7 +948,9 @@ void gwb_client_free(gwb_client *client);
 
 /**
  * What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
- * `authority`, `auth`, `tenantId`, `clientId` (never a secret). On success
+ * `authority`, `auth`, `tenantId`, `clientId` (never a secret), and its
+ * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
+ * configured ones until the service's answers slow them down). On success
  * `*json_out` is a new string, freed with `gwb_string_free`.
  *
  * # Safety

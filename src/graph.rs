@@ -311,6 +311,11 @@ impl Client {
     /// Builds a client from options and an optional secret (the access
     /// token, the client secret, or the certificate's private key PEM).
     pub fn new(opts: ClientOptions, secret: Option<Secret>) -> Result<Client, GraphError> {
+        for (name, rate) in [("writesPerSecond", opts.writes_per_second), ("resourceUnitsPerSecond", opts.resource_units_per_second)] {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err(GraphError::InvalidArgument(format!("'{}' must be a positive number, not {}", name, rate)));
+            }
+        }
         let cloud = match &opts.cloud {
             None => Cloud::Global,
             Some(name) => Cloud::parse(name).ok_or_else(|| {

@@ -214,7 +214,8 @@ impl Signal {
 /// configured pace.
 pub struct Pacer {
     state: Mutex<PacerState>,
-    /// The configured spacing, the fastest the pacer ever goes.
+    /// The configured pace, and its spacing: the fastest the pacer goes.
+    base_rate: f64,
     base_interval: Duration,
     /// The slowest it goes after throttling: a twentieth of the configured
     /// pace (1 write a second for the default 20, 17.5 resource units for
@@ -261,6 +262,7 @@ impl Pacer {
                 warned_until: None,
                 clean: 0,
             }),
+            base_rate: rate,
             base_interval: base,
             slowest: base.max((base * 20).min(Duration::from_secs(1))),
             base_burst: burst.max(1),
@@ -354,9 +356,14 @@ impl Pacer {
         }
     }
 
-    /// The current pace, in units per second.
+    /// The current pace, in units per second (to a thousandth).
     pub fn rate(&self) -> f64 {
-        1.0 / self.lock().interval.as_secs_f64()
+        let interval = self.lock().interval;
+        if interval <= self.base_interval {
+            self.base_rate
+        } else {
+            (1000.0 / interval.as_secs_f64()).round() / 1000.0
+        }
     }
 
     /// The current burst: the most units sent at once.

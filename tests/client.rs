@@ -167,6 +167,17 @@ fn get_and_set_one_group() {
 }
 
 #[test]
+fn paces_must_be_positive() {
+    for bad in [json!({"writesPerSecond": 0}), json!({"resourceUnitsPerSecond": -5}), json!({"writesPerSecond": -0.0})] {
+        let mut v = bad.clone();
+        v["endpoint"] = json!("http://127.0.0.1:9");
+        let opts: ClientOptions = serde_json::from_value(v).unwrap();
+        let err = Client::new(opts, Some(Secret::from(STATIC_TOKEN))).unwrap_err();
+        assert!(matches!(&err, GraphError::InvalidArgument(m) if m.contains("must be a positive number")), "{}: {:?}", bad, err);
+    }
+}
+
+#[test]
 fn read_only_app_is_forbidden_to_write() {
     let sim = Sim::start(&["--groups", "50", "--seed", "5", "--throttle", "off"]);
     let opts = options(&sim.base, json!({"auth": "clientSecret", "tenantId": TENANT, "clientId": READONLY_CLIENT_ID}));

@@ -197,7 +197,9 @@ pub unsafe extern "C" fn gwb_client_free(client: *mut gwb_client) {
 }
 
 /// What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
-/// `authority`, `auth`, `tenantId`, `clientId` (never a secret). On success
+/// `authority`, `auth`, `tenantId`, `clientId` (never a secret), and its
+/// current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
+/// configured ones until the service's answers slow them down). On success
 /// `*json_out` is a new string, freed with `gwb_string_free`.
 ///
 /// # Safety
@@ -213,9 +215,11 @@ pub unsafe extern "C" fn gwb_client_context_json(
         // SAFETY: per contract.
         let c = unsafe { arg_ref(client, "client") }?;
         let i = c.client.info();
+        let (resource_units, writes) = c.client.pace();
         let v = json!({
             "cloud": i.cloud, "graphBaseUrl": i.graph_base, "authority": i.authority,
             "auth": i.auth, "tenantId": i.tenant_id, "clientId": i.client_id,
+            "resourceUnitsPerSecond": resource_units, "writesPerSecond": writes,
         });
         owned_string_out(json_out, &v.to_string())
     })

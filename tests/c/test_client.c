@@ -865,6 +865,9 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
       CHECK(j_is_string(j_get(json, "cloud")));
       CHECK(j_is_string(j_get(json, "authority")));
       CHECK_HAS(j_get(json, "graphBaseUrl"), "127.0.0.1");
+      /* The default paces: the smallest published quotas. */
+      CHECK(j_int(j_get(json, "resourceUnitsPerSecond"), -1) == 350);
+      CHECK(j_int(j_get(json, "writesPerSecond"), -1) == 20);
       CHECK_LACKS(json, CLIENT_SECRET);
       gwb_string_free(json);
     }
@@ -1619,6 +1622,13 @@ static void test_bulk_quota(void) {
     CHECK_FAIL(gwb_bulk_progress(bulk, NULL, &err), err, GWB_STATUS_NULL_PARAMETER, NULL, false, NULL);
     /* What the simulator applied is what was reported written. */
     CHECK_UINT(sim_writes(&sim) - w0, tl.written);
+    /* The 429s slowed the write pace below the 400 it was told. */
+    char *ctx = NULL;
+    if (CHECK_OK(gwb_client_context_json(c, &ctx, &err), err)) {
+      long long pace = j_int(j_get(ctx, "writesPerSecond"), -1);
+      if (!CHECK(pace > 0 && pace < 400)) print_excerpt("context", ctx);
+      gwb_string_free(ctx);
+    }
 
     /* Done stays done, with nothing more. */
     char *json = NULL;

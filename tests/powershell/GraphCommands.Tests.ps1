@@ -54,6 +54,9 @@ Describe 'Connect-GroupWriteback' {
         $context.AuthType | Should -Be 'clientSecret'
         $context.ClientId | Should -Be $appId
         $context.TenantId | Should -Be $tenantId
+        # The paces, as configured until the service slows them.
+        $context.ResourceUnitsPerSecond | Should -Be 350
+        $context.WritesPerSecond | Should -Be 20
         ($context | Out-String) | Should -Not -Match 'graph-sim-secret'
         @(Get-GroupWriteback -Top 2).Count | Should -Be 2
     }
@@ -321,6 +324,21 @@ Describe 'Set-GroupWriteback' {
     It 'refuses a -WritesPerSecond that is not positive' {
         { Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken) -WritesPerSecond 0 } |
             Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
+    It 'paces every request at -ResourceUnitsPerSecond, and refuses one that is not positive' {
+        { Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken) -ResourceUnitsPerSecond 0 } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        try {
+            Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken) -ResourceUnitsPerSecond 8750 -WritesPerSecond 500
+            $context = Get-GroupWritebackContext
+            $context.ResourceUnitsPerSecond | Should -Be 8750
+            $context.WritesPerSecond | Should -Be 500
+            @(Get-GroupWriteback -Top 2).Count | Should -Be 2
+        }
+        finally {
+            Connect-TestSim
+        }
     }
 
     It 'sets one group by -GroupId with -IsEnabled and -OnPremisesGroupType' {

@@ -20,6 +20,8 @@ function Get-GwbContextObject {
         CredentialSource = $Connection.Source
         TenantId         = $info.tenantId
         ClientId         = $info.clientId
+        ResourceUnitsPerSecond = $info.resourceUnitsPerSecond
+        WritesPerSecond  = $info.writesPerSecond
         ConnectedAt      = $Connection.ConnectedAt
     }
 }

@@ -73,6 +73,13 @@ function Connect-GroupWriteback {
     run faster (graph-sim --throttle-speed); 429 answers still slow the pace
     down.
 
+    .PARAMETER ResourceUnitsPerSecond
+    The pace of the resource units every request spends (reads, writes and
+    listing pages alike; default 350: the smallest published quota, 3,500
+    per 10 s per app and tenant). Like -WritesPerSecond, raise it only where
+    the quota is known to be higher; 429 answers and the service's warnings
+    that a limit is near still slow the pace down.
+
     .PARAMETER PassThru
     Returns the connection's context (as Get-GroupWritebackContext).
 
@@ -170,12 +177,18 @@ function Connect-GroupWriteback {
         [ValidateRange(0.1, 100000)]
         [double] $WritesPerSecond = 20,
 
+        [ValidateRange(0.1, 10000000)]
+        [double] $ResourceUnitsPerSecond,
+
         [switch] $PassThru
     )
 
     $options = [ordered]@{ cloud = $Environment }
     if ($PSBoundParameters.ContainsKey('WritesPerSecond')) {
         $options.writesPerSecond = $WritesPerSecond
+    }
+    if ($PSBoundParameters.ContainsKey('ResourceUnitsPerSecond')) {
+        $options.resourceUnitsPerSecond = $ResourceUnitsPerSecond
     }
     if ($PSBoundParameters.ContainsKey('Endpoint')) {
         if (-not $Endpoint.IsAbsoluteUri -or $Endpoint.Scheme -notin 'https', 'http') {
