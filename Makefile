@@ -141,6 +141,16 @@ test-pwsh: module
 	$(CARGO) build --release --quiet -p graph-sim
 	$(PWSH) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1
 
+# The tests that involve time, throttling, timeouts, cancellation or
+# concurrency, RUNS times in a row (not part of make test); LOAD=loaded keeps
+# every core busy meanwhile (stress-ng --cpu, or busy loops). Prints how many
+# runs of each suite passed (scripts/test-timing.sh).
+RUNS ?= 20
+LOAD ?= quiet
+.PHONY: test-timing
+test-timing: setup
+	./scripts/test-timing.sh $(RUNS) $(LOAD)
+
 # The simulated Graph tenant (tests/graph-sim) and its own tests.
 .PHONY: test-sim
 test-sim: setup
