@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws bench/results/latest.svg from latest.json: for W1 and W2, each
+"""Draws bench/results/latest.svg from latest.json: for W1, W2 and W2b, each
 contender's median time (bar) with its min-max range (whisker) against the
 workload's limit (dashed line). Python 3 standard library only.
 
@@ -83,9 +83,14 @@ def main():
     p, h = panel(f"W1 audit: list {w1.get('groups', 0):,} groups, keep the written back (seconds, lower is better)", w1, y)
     parts += p
     y += h
-    p, h = panel(f"W2 bulk change: {w2.get('groups', 0):,} groups under the write quota (seconds)", w2, y)
+    p, h = panel(f"W2 bulk change: {w2.get('groups', 0):,} groups from a listing, under the write quota (seconds)", w2, y)
     parts += p
     y += h
+    w2b = res.get("w2b", {})
+    if w2b.get("contenders"):
+        p, h = panel(f"W2b bulk change from bare ids: the same {w2b.get('groups', 0):,} groups, read first (seconds)", w2b, y)
+        parts += p
+        y += h
     s = res.get("settings", {})
     m = res.get("machine", {})
     foot = (f"{res.get('date', '')} · {m.get('nproc')} × {m.get('cpu', '')} · graph-sim latency "

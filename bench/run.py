@@ -80,8 +80,10 @@ SHORT = {
     "irm-careful": "IRM, $top=999 + $select", "graph-dotnet-sdk": "Graph .NET SDK PageIterator",
     "w2-cmdlet": "Set-GroupWriteback (pwsh)", "w2-c-abi": "C ABI bulk ($batch)", "w2-irm-loop": "IRM loop, GET + PATCH",
     "w2-irm-parallel": "IRM -Parallel 8, no retry",
+    "w2b-cmdlet": "Set-GroupWriteback, ids (pwsh)", "w2b-c-abi": "C ABI bulk, bare ids",
 }
 QUOTA_WRITES_PER_SECOND = 3000 / 150  # 20/s published; --throttle-scale keeps it, --throttle-speed multiplies it
+QUOTA_RESOURCE_UNITS_PER_SECOND = 3500 / 10  # the smallest tenants' quota, the library's default pace
 
 
 def log(msg):
@@ -327,7 +329,8 @@ def w1(cfg, avail):
 
 def w2_pick(cfg):
     """Groups whose state can be changed to Security (M365 or security, not
-    synced, not already Security, no unknown type), in id order."""
+    synced, not already Security, no unknown type), in id order, with their
+    Graph JSON as a listing returns it."""
     known = {"universaldistributiongroup", "universalsecuritygroup", "universalmailenabledsecuritygroup"}
     with Sim(cfg["w2TenantGroups"], cfg["seed"], 0, cfg["w2ThrottleScale"]) as sim:
         groups = sim.list_all()
@@ -345,38 +348,57 @@ def w2_pick(cfg):
             continue
         if wb.get("isEnabled") is True and t is not None and t.lower() == "universalsecuritygroup":
             continue
-        picked.append(g["id"])
+        picked.append(g)
         if len(picked) == cfg["w2Groups"]:
             break
     return picked
 
 
-def w2(cfg, avail):
+def w2(cfg, avail, variant):
+    """A bulk change of w2Groups groups under the scaled quotas. variant
+    "listing" (W2): the groups come from a listing, carrying their state, so
+    nothing is read first; "ids" (W2b): bare ids, which the library reads
+    first (fifteen to a request)."""
     n = cfg["w2Groups"]
     scale, speed, latency = cfg["w2ThrottleScale"], cfg["w2ThrottleSpeed"], cfg["w2LatencyMs"]
-    log(f"W2 bulk change: {n} groups of a {cfg['w2TenantGroups']}-group tenant, --throttle-scale {scale}, "
-        f"--throttle-speed {speed}, latency {latency} ms")
-    ids = w2_pick(cfg)
-    if len(ids) < n:
-        raise RuntimeError(f"only {len(ids)} groups can be changed")
+    name = "W2" if variant == "listing" else "W2b"
+    log(f"{name} bulk change from {'a listing' if variant == 'listing' else 'bare ids'}: {n} groups of a "
+        f"{cfg['w2TenantGroups']}-group tenant, --throttle-scale {scale}, --throttle-speed {speed}, latency {latency} ms")
+    groups = w2_pick(cfg)
+    if len(groups) < n:
+        raise RuntimeError(f"only {len(groups)} groups can be changed")
+    ids = [g["id"] for g in groups]
     ids_file = os.path.join(BUILD, "w2_ids.txt")
     with open(ids_file, "w") as f:
         f.write("\n".join(ids) + "\n")
+    groups_file = os.path.join(BUILD, "w2_groups.tsv")
+    with open(groups_file, "w") as f:
+        f.write("\n".join(g["id"] + "\t" + json.dumps(g, separators=(",", ":")) for g in groups) + "\n")
     rate = QUOTA_WRITES_PER_SECOND * speed
-    contenders = {
-        "cmdlet": ("Set-GroupWriteback -State Security from the pipeline (pwsh)", pwsh_cmd("w2_cmdlet.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file, "-Module", MODULE, "-WritesPerSecond", str(rate))),
-        "c-abi": ("C ABI: gwb_client_bulk_set ($batch, paced)", [os.path.join(BUILD, "w2_bulk"), "{url}", TOKEN, ids_file, TARGET_STATE, str(rate)]),
-        "irm-loop": ("Invoke-RestMethod loop: GET + PATCH per group, no retry", pwsh_cmd("w2_irm_loop.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file)),
-        "irm-parallel": ("ForEach-Object -Parallel -ThrottleLimit 8 PATCH, no retry", pwsh_cmd("w2_irm_parallel.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file)),
-    }
+    ru_rate = QUOTA_RESOURCE_UNITS_PER_SECOND * speed
+    paces = ["-WritesPerSecond", str(rate), "-ResourceUnitsPerSecond", str(ru_rate)]
+    if variant == "listing":
+        contenders = {
+            "cmdlet": ("Get-GroupWriteback -All | Set-GroupWriteback -State Security (pwsh)", pwsh_cmd("w2_cmdlet.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file, "-Module", MODULE, "-FromListing", *paces)),
+            "c-abi": ("C ABI: gwb_client_bulk_set with each group's JSON ($batch, paced)", [os.path.join(BUILD, "w2_bulk"), "{url}", TOKEN, groups_file, TARGET_STATE, str(rate), str(ru_rate)]),
+            "irm-loop": ("Invoke-RestMethod loop: GET + PATCH per group, no retry", pwsh_cmd("w2_irm_loop.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file)),
+            "irm-parallel": ("ForEach-Object -Parallel -ThrottleLimit 8 PATCH, no retry", pwsh_cmd("w2_irm_parallel.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file)),
+        }
+    else:
+        contenders = {
+            "cmdlet": ("Set-GroupWriteback -State Security, group ids from the pipeline (pwsh)", pwsh_cmd("w2_cmdlet.ps1", "-Endpoint", "{url}", "-Token", TOKEN, "-IdsFile", ids_file, "-Module", MODULE, *paces)),
+            "c-abi": ("C ABI: gwb_client_bulk_set with bare ids ($batch, paced)", [os.path.join(BUILD, "w2_bulk"), "{url}", TOKEN, ids_file, TARGET_STATE, str(rate), str(ru_rate)]),
+        }
+    rounds = cfg["w2Rounds"]
     runs = {k: [] for k in contenders}
-    for rnd in range(max(cfg["w2Rounds"].values())):
+    for rnd in range(max(rounds[k] for k in contenders)):
         for key, (label, cmd) in contenders.items():
-            if not avail.get(key, (True,))[0] or rnd >= cfg["w2Rounds"].get(key, 1):
+            if not avail.get(key, (True,))[0] or rnd >= rounds.get(key, 1):
                 continue
             # A fresh tenant each run: every contender starts from the same
             # state with full quota buckets and zeroed counters.
             with Sim(cfg["w2TenantGroups"], cfg["seed"], latency, scale, speed) as sim:
+                before = sim.stats()
                 r = run_proc([a.replace("{url}", sim.url) for a in cmd], cfg["timeoutSeconds"])
                 st = sim.stats()
                 stored = sim.stored_groups(ids)
@@ -385,27 +407,36 @@ def w2(cfg, avail):
                        and ((g.get("writebackConfiguration") or {}).get("onPremisesGroupType") or "").lower() == "universalsecuritygroup")
             j = last_json(r["stdout"]) or {}
             ok = r["rc"] == 0 and bool(j)
+            # The listing of the W2 cmdlet (its setup) is not the change's.
+            listing_reads = 0
+            if variant == "listing" and key == "cmdlet":
+                listing_reads = -(-cfg["w2TenantGroups"] // 999)
             runs[key].append({
                 "seconds": j.get("seconds"), "wall": round(r["wall"], 3), "doneInEndState": done,
                 "lost": n - done, "simWrites": st["writes"], "sim429": st["throttled"],
-                "simRequests": st["requests"], "simBatchSubRequests": st["batchSubRequests"],
+                "simReads": st.get("reads", 0) - before.get("reads", 0) - listing_reads,
+                "simRequests": st["requests"] - before["requests"], "simBatchSubRequests": st["batchSubRequests"],
                 "reported": j, "ok": ok, "error": None if ok else (r["stderr"] or r["stdout"])[-600:],
             })
-            log(f"  W2 {key} round {rnd + 1}: {j.get('seconds')} s, {done}/{n} in end state, "
-                f"{st['writes']} writes, {st['throttled']} 429s{'' if ok else ' FAILED: ' + (r['stderr'] or r['stdout'])[-300:]}")
+            log(f"  {name} {key} round {rnd + 1}: {j.get('seconds')} s, {done}/{n} in end state, "
+                f"{st['writes']} writes, {runs[key][-1]['simReads']} reads, {st['throttled']} 429s"
+                f"{'' if ok else ' FAILED: ' + (r['stderr'] or r['stdout'])[-300:]}")
     results = {}
     for key, (label, _) in contenders.items():
         a = avail.get(key, (True, None))
         good = [x for x in runs[key] if x["ok"]]
         results[key] = {
-            "label": label, "short": SHORT["w2-" + key], "available": a[0], "note": a[1], "runs": runs[key],
+            "label": label, "short": SHORT[("w2-" if variant == "listing" else "w2b-") + key], "available": a[0],
+            "note": a[1], "runs": runs[key],
             "seconds": summarize([x["seconds"] for x in good]),
             "lost": summarize([x["lost"] for x in good]),
             "sim429": summarize([x["sim429"] for x in good]),
             "simWrites": summarize([x["simWrites"] for x in good]),
+            "simReads": summarize([x["simReads"] for x in good]),
+            "simRequests": summarize([x["simRequests"] for x in good]),
         }
     return {"groups": n, "tenantGroups": cfg["w2TenantGroups"], "throttleScale": scale, "throttleSpeed": speed,
-            "latencyMs": latency,
+            "latencyMs": latency, "variant": variant,
             "quota": f"{3000 * scale:g} writes per {150 * scale / speed:g} s ({rate:g}/s), burst {3000 * scale:g}",
             "limitSeconds": n / rate, "limitRule": f"{n} groups / {rate:g} writes/s", "contenders": results}
 
@@ -531,6 +562,20 @@ def targets(res):
         ok = x <= 1.15 and lost == 0
         out.append(f"W2 {name}: {x:.2f}× the quota limit, {lost} lost at most (target ≤ 1.15× and none lost: "
                    f"{'met' if ok else 'missed'})")
+    w = res.get("w2b") or {}
+    for key, name in (("cmdlet", "Set-GroupWriteback from ids"), ("c-abi", "C ABI bulk from ids")):
+        e = w.get("contenders", {}).get(key)
+        m = med(e) if e else None
+        if m is None:
+            out.append(f"W2b {name}: not measured")
+            continue
+        x = m / w["limitSeconds"]
+        lost = e["lost"]["max"] if e.get("lost") else None
+        reads = e["simReads"]["max"] if e.get("simReads") else None
+        most = -(-w["groups"] // 15)
+        ok = x <= 1.15 and lost == 0 and reads is not None and reads <= most
+        out.append(f"W2b {name}: {x:.2f}× the quota limit, {lost} lost at most, {reads} reads for {w['groups']:,} groups "
+                   f"(target ≤ 1.15×, none lost, at most {most:,} reads: {'met' if ok else 'missed'})")
     w = res["w3"]
     if w.get("overheadSeconds") is not None:
         o = w["overheadSeconds"] * 1000
@@ -592,6 +637,24 @@ def table(res):
         lines.append(f"| {cell(c['label'])} | {fmt_s(s) if s else 'failed'} | {x} | {med(c['lost'])} | {med(c['simWrites'])} "
                      f"| {med(c['sim429'])} | {len(c['runs'])} |")
     lines.append("")
+    w = res.get("w2b") or {}
+    if w.get("contenders"):
+        lines.append(f"**W2b bulk change from bare ids** — the same {w['groups']:,} groups and quota as W2, given as ids: "
+                     f"the library reads them first, fifteen to a request (`$filter=id in (...)`, twenty to a `$batch`). "
+                     f"Limit {w['limitSeconds']:.1f} s ({w['limitRule']}).")
+        lines.append("")
+        lines.append("| contender | time, median (min–max) | × limit | lost or failed | reads (sim) | requests (sim) | writes (sim) | 429s (sim) | rounds |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for key, c in w["contenders"].items():
+            if not c["available"]:
+                lines.append(f"| {cell(c['label'])} | not available: {cell(c['note'])} | | | | | | | |")
+                continue
+            sec = c["seconds"]
+            x = f"{sec['median'] / w['limitSeconds']:.2f}×" if sec else "—"
+            med = lambda v: "—" if not v else (f"{v['median']:g}" if v["min"] == v["max"] else f"{v['median']:g} ({v['min']:g}–{v['max']:g})")
+            lines.append(f"| {cell(c['label'])} | {fmt_s(sec) if sec else 'failed'} | {x} | {med(c['lost'])} | {med(c.get('simReads'))} "
+                         f"| {med(c.get('simRequests'))} | {med(c['simWrites'])} | {med(c['sim429'])} | {len(c['runs'])} |")
+        lines.append("")
     w = res["w3"]
     if w.get("available") and w.get("overheadSeconds") is not None:
         lines.append(f"**W3 start-up** — `pwsh -NoProfile` importing the module and reading one group "
@@ -626,7 +689,7 @@ def table(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small sizes, one round (trying the harness)")
-    ap.add_argument("--only", default="w1,w2,w3,w4", help="workloads to run (trying the harness)")
+    ap.add_argument("--only", default="w1,w2,w2b,w3,w4", help="workloads to run (trying the harness)")
     ap.add_argument("--rounds", type=int, help="override every round count (trying the harness)")
     args = ap.parse_args()
     cfg = json.loads(json.dumps(QUICK if args.quick else FULL))
@@ -634,7 +697,7 @@ def main():
         cfg["w1Rounds"] = {k: args.rounds for k in cfg["w1Rounds"]}
         cfg["w2Rounds"] = {k: args.rounds for k in cfg["w2Rounds"]}
         cfg["w3Rounds"] = args.rounds
-    partial = args.quick or args.rounds or args.only != "w1,w2,w3,w4"
+    partial = args.quick or args.rounds or args.only != "w1,w2,w2b,w3,w4"
     os.makedirs(RESULTS, exist_ok=True)
     started = time.monotonic()
     res = {
@@ -674,7 +737,8 @@ def main():
     only = set(args.only.split(","))
     empty_w = {"contenders": {}, "groups": 0, "limitSeconds": 1, "limitRule": "", "throttleScale": 0, "quota": "", "tenantGroups": 0}
     res["w1"] = w1(cfg, avail_w1) if "w1" in only else empty_w
-    res["w2"] = w2(cfg, avail_w2) if "w2" in only else empty_w
+    res["w2"] = w2(cfg, avail_w2, "listing") if "w2" in only else empty_w
+    res["w2b"] = w2(cfg, avail_w2, "ids") if "w2b" in only else empty_w
     res["w3"] = w3(cfg, avail_w1) if "w3" in only else {"available": False, "note": "not run"}
     res["w4"] = w4(cfg, avail_w1) if "w4" in only else {}
     res["elapsedSeconds"] = round(time.monotonic() - started, 1)

@@ -1,13 +1,15 @@
-/* W2: change the writeback state of the groups listed in a file (one id a
- * line) through the C ABI's bulk path (gwb_client_bulk_set, $batch, writes
- * paced to the quota). Prints one JSON line with the results by kind.
+/* W2: change the writeback state of the groups listed in a file through the
+ * C ABI's bulk path (gwb_client_bulk_set, $batch, paced to the quotas).
+ * Each line is a group id (W2b: the library reads the groups first), or an
+ * id, a tab and the group's Graph JSON as a listing returned it (W2: no
+ * reads). Prints one JSON line with the results by kind.
  *
- * usage: w2_bulk ENDPOINT TOKEN IDS_FILE STATE WRITES_PER_SECOND [BURST] */
+ * usage: w2_bulk ENDPOINT TOKEN IDS_FILE STATE WRITES_PER_SECOND [RESOURCE_UNITS_PER_SECOND] */
 #include "common.h"
 
 int main(int argc, char **argv) {
     if (argc < 6) {
-        fprintf(stderr, "usage: %s ENDPOINT TOKEN IDS_FILE STATE WRITES_PER_SECOND [BURST]\n", argv[0]);
+        fprintf(stderr, "usage: %s ENDPOINT TOKEN IDS_FILE STATE WRITES_PER_SECOND [RESOURCE_UNITS_PER_SECOND]\n", argv[0]);
         return 2;
     }
     if (gwb_abi_version() != GWB_ABI_VERSION) {
@@ -20,22 +22,26 @@ int main(int argc, char **argv) {
     char *changes = malloc(cap);
     if (!changes) return 1;
     changes[len++] = '[';
-    char line[256];
+    char *line = NULL;
+    size_t line_cap = 0;
     long n = 0;
-    while (fgets(line, sizeof line, f) && n < 1000000) {
+    while (getline(&line, &line_cap, f) > 0 && n < 1000000) {
         line[strcspn(line, "\r\n")] = 0;
         if (!line[0]) continue;
-        size_t need = strlen(line) + strlen(argv[4]) + 32;
+        char *group = strchr(line, '\t');
+        if (group) *group++ = 0;
+        size_t need = strlen(line) + strlen(argv[4]) + (group ? strlen(group) : 0) + 48;
         if (len + need + 2 > cap) {
             cap = cap * 2 + need;
             char *bigger = realloc(changes, cap);
-            if (!bigger) { free(changes); fclose(f); return 1; }
+            if (!bigger) { free(changes); free(line); fclose(f); return 1; }
             changes = bigger;
         }
-        len += (size_t)snprintf(changes + len, cap - len, "%s{\"id\":\"%s\",\"state\":\"%s\"}",
-                                n ? "," : "", line, argv[4]);
+        len += (size_t)snprintf(changes + len, cap - len, "%s{\"id\":\"%s\",\"state\":\"%s\"%s%s}",
+                                n ? "," : "", line, argv[4], group ? ",\"group\":" : "", group ? group : "");
         n++;
     }
+    free(line);
     fclose(f);
     changes[len++] = ']';
     changes[len] = 0;
@@ -43,7 +49,7 @@ int main(int argc, char **argv) {
     char options[1024];
     snprintf(options, sizeof options,
              "{\"endpoint\":\"%s\",\"auth\":\"accessToken\",\"writesPerSecond\":%s%s%s}",
-             argv[1], argv[5], argc > 6 ? ",\"writeBurst\":" : "", argc > 6 ? argv[6] : "");
+             argv[1], argv[5], argc > 6 ? ",\"resourceUnitsPerSecond\":" : "", argc > 6 ? argv[6] : "");
 
     double t0 = bench_now();
     gwb_client *client = NULL;

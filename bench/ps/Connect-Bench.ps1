@@ -4,7 +4,8 @@ param(
     [Parameter(Mandatory)] [string] $Endpoint,
     [Parameter(Mandatory)] [string] $Token,
     [Parameter(Mandatory)] [string] $Module,
-    [double] $WritesPerSecond = 0
+    [double] $WritesPerSecond = 0,
+    [double] $ResourceUnitsPerSecond = 0
 )
 Import-Module $Module -ErrorAction Stop
 $connect = @{
@@ -14,5 +15,8 @@ $connect = @{
 $connectParams = (Get-Command Connect-GroupWriteback).Parameters
 if ($WritesPerSecond -gt 0 -and $connectParams.ContainsKey('WritesPerSecond')) {
     $connect.WritesPerSecond = $WritesPerSecond
+}
+if ($ResourceUnitsPerSecond -gt 0 -and $connectParams.ContainsKey('ResourceUnitsPerSecond')) {
+    $connect.ResourceUnitsPerSecond = $ResourceUnitsPerSecond
 }
 Connect-GroupWriteback @connect | Out-Null

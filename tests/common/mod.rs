@@ -148,6 +148,12 @@ pub struct Hostile {
 
 impl Hostile {
     pub fn start(ip: &str, respond: impl Fn(&str) -> String + Send + 'static) -> Hostile {
+        Hostile::start_with_body(ip, move |path, _| respond(path))
+    }
+
+    /// [`Hostile::start`] with the request's body too (read by its
+    /// `Content-Length`).
+    pub fn start_with_body(ip: &str, respond: impl Fn(&str, &str) -> String + Send + 'static) -> Hostile {
         let listener = TcpListener::bind(format!("{}:0", ip)).expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -166,6 +172,7 @@ impl Hostile {
                             continue;
                         }
                         let mut auth = None;
+                        let mut length = 0usize;
                         loop {
                             let mut h = String::new();
                             if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
@@ -174,12 +181,18 @@ impl Hostile {
                             if let Some((k, v)) = h.split_once(':') {
                                 if k.eq_ignore_ascii_case("authorization") {
                                     auth = Some(v.trim().to_string());
+                                } else if k.eq_ignore_ascii_case("content-length") {
+                                    length = v.trim().parse().unwrap_or(0);
                                 }
                             }
                         }
+                        let mut body = vec![0u8; length.min(16 << 20)];
+                        if reader.read_exact(&mut body).is_err() {
+                            continue;
+                        }
                         let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
                         seen2.lock().unwrap().push(Seen { request_line: line.trim().to_string(), authorization: auth });
-                        let response = respond(&path);
+                        let response = respond(&path, &String::from_utf8_lossy(&body));
                         let _ = s.write_all(response.as_bytes());
                     }
                     Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
