@@ -913,9 +913,14 @@ const char *gwb_refusal_name(uint32_t refusal);
  * only), `authority` (sign-in base URL), `auth` ("accessToken",
  * "clientSecret", "certificate", "deviceCode", "environment"), `tenantId`,
  * `clientId`, `certificatePem`, `certificatePath`, `timeoutSeconds` (100),
- * `maxRetries` (8), `maxRetryWaitSeconds` (300), `writesPerSecond` (20:
- * 3,000 per 150 s), `writeBurst` (20), `batchConcurrency` (4),
- * `backoffBaseSeconds` (0.5).
+ * `maxRetries` (8: failures other than throttling), `maxRetryWaitSeconds`
+ * (300: the most time one request or change spends being retried, the
+ * only bound while Graph answers 429), `writesPerSecond` (20: 3,000 per
+ * 150 s), `writeBurst` (20), `resourceUnitsPerSecond` (350: 3,500 per
+ * 10 s, the smallest tenants' quota), `resourceUnitBurst` (350),
+ * `batchConcurrency` (4), `backoffBaseSeconds` (0.5). The paces must be
+ * positive; the service's answers slow them down (see
+ * `gwb_client_context_json`).
  *
  * `secret` (NULL when the method needs none) is the access token, the
  * client secret, or the certificate's private key PEM. It is copied; the
@@ -1152,9 +1157,11 @@ void gwb_cursor_free(gwb_cursor *cursor);
  * Starts a bulk change in the background. `changes_json` is an array of
  * `{"id": "...", "state": "Security"}` or `{"id", "isEnabled",
  * "onPremisesGroupType"}`, each optionally with `"group"`: the group's
- * current Graph JSON (then it is not read again). Groups are read and
- * written through `$batch` (20 a batch, several in flight), writes paced
- * to the quota, sub-requests retried on their own `Retry-After`.
+ * current Graph JSON (then it is not read again). The others are read
+ * fifteen to a request (`$filter=id in (...)`), an id the filter does not
+ * return on its own; then only real changes are written. Everything goes
+ * through `$batch` (20 a batch, several in flight), paced to the quotas,
+ * sub-requests retried on their own `Retry-After`.
  *
  * Every change ends with exactly one result, pulled with `gwb_bulk_poll`:
  * `{"index", "id", "displayName", "result": "written"|"noChange"|
