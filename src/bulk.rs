@@ -5,7 +5,7 @@
 //! `cancelled` (never sent because the operation was cancelled first).
 
 use crate::domain::{ChangeRequest, Decision, Group, WritebackState};
-use crate::graph::{gave_up, parse_error, select_list, Charge, Client, GraphError, Inner, Progress};
+use crate::graph::{gave_up, group_ref, parse_error, select_list, Charge, Client, GraphError, Inner, Progress};
 use crate::retry::{is_retryable_status, sleep_or_cancel, Cost, Next, RetryState, Signal};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -317,15 +317,14 @@ fn is_guid(id: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
-/// An item that will never be sent: its result now.
-fn finish(shared: &Shared, it: &mut Item, outcome: Result<(), (GraphError, u32)>) {
-    if let Err((err, attempts)) = outcome {
-        let cancelled = matches!(err, GraphError::Cancelled);
-        let result = if cancelled { "cancelled" } else { "failed" };
-        let error = if cancelled { None } else { Some(&err) };
-        shared.push(result_json(&json!({"id": it.id, "displayName": null}), result, None, None, error, attempts), it.index);
-        it.done = true;
-    }
+/// An item whose group could not be read: its result now, `cancelled` when
+/// the change was stopped first, else `failed`.
+fn unread(shared: &Shared, it: &mut Item, (err, attempts): (GraphError, u32)) {
+    let cancelled = matches!(err, GraphError::Cancelled);
+    let result = if cancelled { "cancelled" } else { "failed" };
+    let error = if cancelled { None } else { Some(&err) };
+    shared.push(result_json(&json!({"id": it.id, "displayName": null}), result, None, None, error, attempts), it.index);
+    it.done = true;
 }
 
 /// Reads one group from Graph's JSON, which must be the group asked for.
@@ -373,13 +372,13 @@ async fn read_groups(inner: &Arc<Inner>, items: &mut [Item], shared: &Arc<Shared
                         let it = &mut items[idx];
                         if page.is_none() {
                             let e = GraphError::InvalidResponse("the answer to $filter=id in (...) had no 'value' array".into());
-                            finish(shared, it, Err((e, p.attempts)));
+                            unread(shared, it, (e, p.attempts));
                             continue;
                         }
                         match found.get(&it.id.to_ascii_lowercase()) {
                             Some(g) => match read_group(it, g) {
                                 Ok(g) => it.group = Some(g),
-                                Err(e) => finish(shared, it, Err((e, p.attempts))),
+                                Err(e) => unread(shared, it, (e, p.attempts)),
                             },
                             None => again.push(Pending::read_one(it, &select)),
                         }
@@ -390,17 +389,17 @@ async fn read_groups(inner: &Arc<Inner>, items: &mut [Item], shared: &Arc<Shared
                 }
                 (Purpose::ReadMany(idxs), Err((e, attempts))) => {
                     for idx in idxs {
-                        finish(shared, &mut items[idx], Err((e.clone(), attempts)));
+                        unread(shared, &mut items[idx], (e.clone(), attempts));
                     }
                 }
                 (Purpose::ReadOne(idx), Ok(body)) => {
                     let it = &mut items[idx];
                     match read_group(it, &body) {
                         Ok(g) => it.group = Some(g),
-                        Err(e) => finish(shared, it, Err((e, p.attempts))),
+                        Err(e) => unread(shared, it, (e, p.attempts)),
                     }
                 }
-                (Purpose::ReadOne(idx), Err(e)) => finish(shared, &mut items[idx], Err(e)),
+                (Purpose::ReadOne(idx), Err(e)) => unread(shared, &mut items[idx], e),
                 (Purpose::Write(_), _) => unreachable!("reads only"),
             }
         }
@@ -433,7 +432,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
     let mut afters = HashMap::new();
     for it in items.iter_mut().filter(|i| !i.done) {
         let group = it.group.as_ref().expect("read above");
-        let gref = json!({"id": group.id.clone().unwrap_or_else(|| it.id.clone()), "displayName": group.display_name});
+        let gref = group_ref(group, &it.id);
         match group.validate(it.request.as_ref().expect("parsed")) {
             Decision::Refused(r) => {
                 shared.push(result_json(&gref, "refused", None, Some(&r), None, 0), it.index);
@@ -458,7 +457,7 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
         let idx = item_of(&p);
         let it = &items[idx];
         let group = it.group.as_ref().expect("read above");
-        let gref = json!({"id": group.id.clone().unwrap_or_else(|| it.id.clone()), "displayName": group.display_name});
+        let gref = group_ref(group, &it.id);
         let body = bodies.get(&idx);
         match outcome {
             Ok(_) => {
