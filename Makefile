@@ -143,13 +143,13 @@ test-pwsh: module
 
 # The tests that involve time, throttling, timeouts, cancellation or
 # concurrency, RUNS times in a row (not part of make test); LOAD=loaded keeps
-# every core busy meanwhile (stress-ng --cpu, or busy loops). Prints how many
-# runs of each suite passed (scripts/test-timing.sh).
+# every core busy meanwhile (stress-ng --cpu, or busy loops); SUITES="..."
+# picks some. Prints how many runs of each suite passed (scripts/test-timing.sh).
 RUNS ?= 20
 LOAD ?= quiet
 .PHONY: test-timing
 test-timing: setup
-	./scripts/test-timing.sh $(RUNS) $(LOAD)
+	SUITES="$(SUITES)" ./scripts/test-timing.sh $(RUNS) $(LOAD)
 
 # The simulated Graph tenant (tests/graph-sim) and its own tests.
 .PHONY: test-sim

@@ -4,12 +4,14 @@
 # busy, and prints how many runs of each suite passed.
 #
 #   scripts/test-timing.sh [RUNS] [quiet|loaded]     (make test-timing RUNS=20 LOAD=loaded)
+#   SUITES="c-client c-valgrind" scripts/test-timing.sh 20 quiet   (some suites only)
 #
 # The suites: the Rust client and fault-matrix tests (tests/client.rs,
 # tests/faults.rs), sign-in with its device code polling (tests/auth.rs),
 # graph-sim's throttling, fault and device code tests, the C client program
-# under AddressSanitizer (bulk under a quota, cancellation, faults), and the
-# Pester tests of the cmdlets against graph-sim (Faults, GraphCommands).
+# under AddressSanitizer (bulk under a quota, cancellation, faults) and under
+# valgrind (the same, about 30 times slower), and the Pester tests of the
+# cmdlets against graph-sim (Faults, GraphCommands).
 # "loaded" keeps every core busy with `stress-ng --cpu N` (Debian's package,
 # installed when missing and possible) or, failing that, a busy loop per core.
 # A failed run's output is kept in target/timing-logs/.
@@ -34,6 +36,11 @@ cc -std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -fno-omit-frame-pointer -Iinc
   -DGWB_GRAPH_SIM="\"$root/target/debug/graph-sim\"" -DGWB_SIM_TESTDATA="\"$root/tests/graph-sim/testdata\"" \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined tests/c/test_client.c \
   -o tests/c/build/test_client -Ltarget/debug -lgroup_writeback -Wl,-rpath,"$root/target/debug" -lpthread \
+  >>"$logs/build.log" 2>&1 || { echo "test-timing: the C client test did not build"; exit 1; }
+cc -std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -fno-omit-frame-pointer -Iinclude \
+  -DGWB_GRAPH_SIM="\"$root/target/debug/graph-sim\"" -DGWB_SIM_TESTDATA="\"$root/tests/graph-sim/testdata\"" \
+  tests/c/test_client.c -o tests/c/build/test_client_valgrind -Ltarget/debug -lgroup_writeback \
+  -Wl,-rpath,"$root/target/debug" -lpthread \
   >>"$logs/build.log" 2>&1 || { echo "test-timing: the C client test did not build"; exit 1; }
 
 load_pids=()
@@ -62,7 +69,11 @@ if [ "$mode" = loaded ]; then
   fi
 fi
 
-suites=(rust-client rust-faults rust-auth sim-throttle sim-auth c-client pester)
+all_suites=(rust-client rust-faults rust-auth sim-throttle sim-auth c-client c-valgrind pester)
+read -r -a suites <<<"${SUITES:-${all_suites[*]}}"
+for s in "${suites[@]}"; do
+  case " ${all_suites[*]} " in *" $s "*) ;; *) echo "test-timing: no suite '$s' (the suites: ${all_suites[*]})" >&2; exit 2 ;; esac
+done
 declare -A passed
 for s in "${suites[@]}"; do passed[$s]=0; done
 
@@ -74,6 +85,8 @@ run_suite() {
     sim-throttle) cargo test --quiet -p graph-sim --test throttle_faults ;;
     sim-auth) cargo test --quiet -p graph-sim --test auth ;;
     c-client) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_client "$root/target/debug/graph-sim" ;;
+    c-valgrind) valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+                  --num-callers=40 --suppressions=tests/c/valgrind.supp tests/c/build/test_client_valgrind --quick "$root/target/debug/graph-sim" ;;
     pester) pwsh -NoProfile -NonInteractive -Command "& tests/powershell/Invoke-Tests.ps1 -Output None \
               -Path tests/powershell/Faults.Tests.ps1, tests/powershell/GraphCommands.Tests.ps1; exit \$LASTEXITCODE" ;;
   esac
