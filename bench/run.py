@@ -407,7 +407,8 @@ def w2(cfg, avail, variant):
                        and ((g.get("writebackConfiguration") or {}).get("onPremisesGroupType") or "").lower() == "universalsecuritygroup")
             j = last_json(r["stdout"]) or {}
             ok = r["rc"] == 0 and bool(j)
-            # The listing of the W2 cmdlet (its setup) is not the change's.
+            # The listing of the W2 cmdlet (its setup: one request a page)
+            # is not the change's.
             listing_reads = 0
             if variant == "listing" and key == "cmdlet":
                 listing_reads = -(-cfg["w2TenantGroups"] // 999)
@@ -415,7 +416,7 @@ def w2(cfg, avail, variant):
                 "seconds": j.get("seconds"), "wall": round(r["wall"], 3), "doneInEndState": done,
                 "lost": n - done, "simWrites": st["writes"], "sim429": st["throttled"],
                 "simReads": st.get("reads", 0) - before.get("reads", 0) - listing_reads,
-                "simRequests": st["requests"] - before["requests"], "simBatchSubRequests": st["batchSubRequests"],
+                "simRequests": st["requests"] - before["requests"] - listing_reads, "simBatchSubRequests": st["batchSubRequests"],
                 "reported": j, "ok": ok, "error": None if ok else (r["stderr"] or r["stdout"])[-600:],
             })
             log(f"  {name} {key} round {rnd + 1}: {j.get('seconds')} s, {done}/{n} in end state, "
@@ -598,6 +599,24 @@ def cell(text):
     return str(text).replace("|", "\\|")
 
 
+def bulk_table(w, title):
+    """The lines of a bulk change's table (W2, W2b)."""
+    lines = [title, "",
+             "| contender | time, median (min–max) | × limit | lost or failed | reads (sim) | requests (sim) | writes (sim) | 429s (sim) | rounds |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    med = lambda v: "—" if not v else (f"{v['median']:g}" if v["min"] == v["max"] else f"{v['median']:g} ({v['min']:g}–{v['max']:g})")
+    for key, c in w["contenders"].items():
+        if not c["available"]:
+            lines.append(f"| {cell(c['label'])} | not available: {cell(c['note'])} | | | | | | | |")
+            continue
+        sec = c["seconds"]
+        x = f"{sec['median'] / w['limitSeconds']:.2f}×" if sec else "—"
+        lines.append(f"| {cell(c['label'])} | {fmt_s(sec) if sec else 'failed'} | {x} | {med(c['lost'])} | {med(c.get('simReads'))} "
+                     f"| {med(c.get('simRequests'))} | {med(c['simWrites'])} | {med(c['sim429'])} | {len(c['runs'])} |")
+    lines.append("")
+    return lines
+
+
 def table(res):
     lines = []
     w = res["w1"]
@@ -620,41 +639,16 @@ def table(res):
                      f"| {c['requests'] if c['requests'] is not None else '—'} | {len(c['runs'])} |")
     lines.append("")
     w = res["w2"]
-    lines.append(f"**W2 bulk change** — set {w['groups']:,} groups to Security under the write quota, scaled by graph-sim "
-                 f"(--throttle-scale {w['throttleScale']} --throttle-speed {w.get('throttleSpeed', 1)}: {w['quota']}; "
-                 f"the published quota is 3,000 writes per 150 s, 20/s), latency {w.get('latencyMs', '?')} ms/request. "
-                 f"Limit {w['limitSeconds']:.1f} s ({w['limitRule']}).")
-    lines.append("")
-    lines.append("| contender | time, median (min–max) | × limit | lost or failed | writes (sim) | 429s (sim) | rounds |")
-    lines.append("|---|---|---|---|---|---|---|")
-    for key, c in w["contenders"].items():
-        if not c["available"]:
-            lines.append(f"| {cell(c['label'])} | not available: {cell(c['note'])} | | | | | |")
-            continue
-        s = c["seconds"]
-        x = f"{s['median'] / w['limitSeconds']:.2f}×" if s else "—"
-        med = lambda v: "—" if not v else (f"{v['median']:g}" if v["min"] == v["max"] else f"{v['median']:g} ({v['min']:g}–{v['max']:g})")
-        lines.append(f"| {cell(c['label'])} | {fmt_s(s) if s else 'failed'} | {x} | {med(c['lost'])} | {med(c['simWrites'])} "
-                     f"| {med(c['sim429'])} | {len(c['runs'])} |")
-    lines.append("")
+    lines += bulk_table(w, f"**W2 bulk change from a listing** — set {w['groups']:,} groups to Security under the write quota, "
+                        f"scaled by graph-sim (--throttle-scale {w['throttleScale']} --throttle-speed {w.get('throttleSpeed', 1)}: "
+                        f"{w['quota']}; the published quota is 3,000 writes per 150 s, 20/s), latency {w.get('latencyMs', '?')} "
+                        f"ms/request; the groups carry their state, so nothing is read first. "
+                        f"Limit {w['limitSeconds']:.1f} s ({w['limitRule']}).")
     w = res.get("w2b") or {}
     if w.get("contenders"):
-        lines.append(f"**W2b bulk change from bare ids** — the same {w['groups']:,} groups and quota as W2, given as ids: "
-                     f"the library reads them first, fifteen to a request (`$filter=id in (...)`, twenty to a `$batch`). "
-                     f"Limit {w['limitSeconds']:.1f} s ({w['limitRule']}).")
-        lines.append("")
-        lines.append("| contender | time, median (min–max) | × limit | lost or failed | reads (sim) | requests (sim) | writes (sim) | 429s (sim) | rounds |")
-        lines.append("|---|---|---|---|---|---|---|---|---|")
-        for key, c in w["contenders"].items():
-            if not c["available"]:
-                lines.append(f"| {cell(c['label'])} | not available: {cell(c['note'])} | | | | | | | |")
-                continue
-            sec = c["seconds"]
-            x = f"{sec['median'] / w['limitSeconds']:.2f}×" if sec else "—"
-            med = lambda v: "—" if not v else (f"{v['median']:g}" if v["min"] == v["max"] else f"{v['median']:g} ({v['min']:g}–{v['max']:g})")
-            lines.append(f"| {cell(c['label'])} | {fmt_s(sec) if sec else 'failed'} | {x} | {med(c['lost'])} | {med(c.get('simReads'))} "
-                         f"| {med(c.get('simRequests'))} | {med(c['simWrites'])} | {med(c['sim429'])} | {len(c['runs'])} |")
-        lines.append("")
+        lines += bulk_table(w, f"**W2b bulk change from bare ids** — the same {w['groups']:,} groups and quota as W2, given as "
+                               f"ids: the library reads them first, fifteen to a request (`$filter=id in (...)`, twenty to a "
+                               f"`$batch`). Limit {w['limitSeconds']:.1f} s ({w['limitRule']}).")
     w = res["w3"]
     if w.get("available") and w.get("overheadSeconds") is not None:
         lines.append(f"**W3 start-up** — `pwsh -NoProfile` importing the module and reading one group "

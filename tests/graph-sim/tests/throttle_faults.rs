@@ -4,6 +4,16 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
+/// Writes until the quota answers 429; that answer.
+fn first_throttled_write(r: &graph_sim::Running) -> Resp {
+    let c = Client::new(r);
+    let ids = some_unified(&c);
+    (0..200)
+        .map(|i| c.patch_json(&ids[i % ids.len()], r#"{"writebackConfiguration":{"isEnabled":false}}"#))
+        .find(|resp| resp.status == 429)
+        .expect("the quota is reached")
+}
+
 fn some_unified(c: &Client) -> Vec<String> {
     find_ids(c, |g| {
         g["groupTypes"].as_array().unwrap().iter().any(|t| t == "Unified")
@@ -239,12 +249,7 @@ fn retry_after_forms() {
         c.throttle_scale = 0.01;
         c.faults.retry_after_form = RetryAfterForm::Missing;
     });
-    let c = Client::new(&r);
-    let ids = some_unified(&c);
-    let throttled = (0..200)
-        .map(|i| c.patch_json(&ids[i % ids.len()], r#"{"writebackConfiguration":{"isEnabled":false}}"#))
-        .find(|resp| resp.status == 429)
-        .expect("the quota is reached");
+    let throttled = first_throttled_write(&r);
     assert_eq!(throttled.header("retry-after"), None);
     assert_eq!(throttled.code(), "TooManyRequests");
 }
@@ -316,12 +321,7 @@ fn quota_retry_after_counts_whole_seconds_of_the_sped_up_clock() {
         c.throttle_scale = 0.01;
         c.throttle_speed = 10.0;
     });
-    let c = Client::new(&r);
-    let ids = some_unified(&c);
-    let throttled = (0..200)
-        .map(|i| c.patch_json(&ids[i % ids.len()], r#"{"writebackConfiguration":{"isEnabled":false}}"#))
-        .find(|resp| resp.status == 429)
-        .expect("the quota is reached");
+    let throttled = first_throttled_write(&r);
     assert_eq!(throttled.header("retry-after"), Some("0.1"));
 }
 
