@@ -295,6 +295,18 @@ Describe 'Set-GroupWriteback' {
         }
     }
 
+    It 'reads piped group ids fifteen to a request before changing them' {
+        $targets = Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -ne 'Distribution' } -Count 45
+        $targets.Count | Should -Be 45
+        $before = Get-TestSimStat -Sim $sim
+        $after = @($targets.Id | Set-GroupWriteback -State Distribution -PassThru)
+        $after.Count | Should -Be 45
+        $after | ForEach-Object { $_.WritebackState | Should -Be 'Distribution' }
+        $stats = Get-TestSimStat -Sim $sim
+        ($stats.reads - $before.reads) | Should -Be 3 -Because '45 ids, fifteen to a $filter=id in (...) request'
+        ($stats.writes - $before.writes) | Should -Be 45
+    }
+
     It 'paces writes at Connect-GroupWriteback -WritesPerSecond: <Case>' -ForEach @(
         # Faster than the quota: the service throttles, the pace backs off, nothing is lost.
         @{ Case = '200/s against a quota of 100/s'; Speed = '5'; Throttled = $true }
