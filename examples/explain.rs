@@ -4,7 +4,7 @@
 //!
 //!     cargo run --example explain -- samples/groups.json
 
-use group_writeback::domain::{Decision, Group, WritebackState};
+use group_writeback::domain::{Decision, Group, WritebackState, WrittenBack};
 use serde_json::Value;
 
 fn cell(s: &str, width: usize) -> String {
@@ -62,9 +62,10 @@ fn main() {
         if g.is_synced() {
             kind.push_str(", synced");
         }
-        let effective = match &e.written_back_as {
-            Some(t) if e.written_back => format!("written back as {}", t.as_graph_str()),
-            _ => "not written back".to_string(),
+        let effective = match (e.written_back, &e.written_back_as) {
+            (WrittenBack::Yes, Some(t)) => format!("written back as {}", t.as_graph_str()),
+            (WrittenBack::No, _) => "not written back".to_string(),
+            _ => "unknown".to_string(),
         };
         let marker = if e.caveats != 0 { " (!)" } else { "" };
         println!(

@@ -38,8 +38,21 @@
  * a struct's layout or an enum's numbering changes incompatibly; callers
  * compare `gwb_abi_version()` with the `GWB_ABI_VERSION` they were built
  * against and refuse to run on a mismatch.
+ *
+ * Version 2: `gwb_effective.written_back` is a `gwb_written_back`
+ * (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
+ * UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
+ * `gwb_change_summary` and `gwb_written_back_name` are new.
  */
-#define GWB_ABI_VERSION 1
+#define GWB_ABI_VERSION 2
+
+/**
+ * The longest error message, and the longest code or request id, kept
+ * from what a server sent.
+ */
+#define MAX_MESSAGE_CHARS 2048
+
+#define MAX_CODE_CHARS 128
 
 /**
  * At most 20 requests in one `$batch`.
@@ -210,9 +223,19 @@ enum gwb_reason
    */
   GWB_REASON_UNSET_ENABLED_WITH_TYPE = 8,
   /**
-   * The properties that decide the kind were not read.
+   * The properties that decide the kind were not read: whether it is
+   * written back is unknown (unless writeback is turned off).
    */
   GWB_REASON_KIND_UNDETERMINED = 9,
+  /**
+   * The stored type is not a documented value: unknown.
+   */
+  GWB_REASON_UNKNOWN_TYPE = 10,
+  /**
+   * The stored type is not allowed for the group's kind (a security
+   * group with a distribution type): unknown.
+   */
+  GWB_REASON_TYPE_NOT_ALLOWED_FOR_KIND = 11,
 };
 #ifndef __cplusplus
 typedef uint32_t gwb_reason;
@@ -310,6 +333,31 @@ enum gwb_writeback_state
 };
 #ifndef __cplusplus
 typedef uint32_t gwb_writeback_state;
+#endif // __cplusplus
+
+/**
+ * Whether a group is written back: yes, no, or unknown, when the stored
+ * values or the properties read leave the sync engine's behaviour open.
+ */
+enum gwb_written_back
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * No value (C callers only).
+   */
+  GWB_WRITTEN_BACK_UNSET = 0,
+  GWB_WRITTEN_BACK_NO = 1,
+  GWB_WRITTEN_BACK_YES = 2,
+  /**
+   * The rules cannot tell: the stored type is not a documented value or
+   * not allowed for the group's kind, or the kind was not read.
+   */
+  GWB_WRITTEN_BACK_UNKNOWN = 3,
+};
+#ifndef __cplusplus
+typedef uint32_t gwb_written_back;
 #endif // __cplusplus
 
 /**
@@ -455,9 +503,14 @@ typedef struct {
  * Whether and as what a group is really written back, and why.
  */
 typedef struct {
-  bool written_back;
   /**
-   * The on-premises type it is written back as (UNSET when not written back).
+   * YES, NO, or UNKNOWN when the rules cannot tell (a stored type that is
+   * not documented or not allowed for the kind, a kind that was not read):
+   * never a guess.
+   */
+  gwb_written_back written_back;
+  /**
+   * The on-premises type it is written back as (UNSET unless YES).
    */
   gwb_onprem_type written_back_as;
   gwb_reason reason;
@@ -717,8 +770,9 @@ gwb_status gwb_group_to_json(const gwb_group *group,
  * The group as Graph JSON plus what the rules say of it: `kind`,
  * `isSynced`, `isDynamic`, `portal` {`writebackEnabled`,
  * `targetWritebackType`, `state`, `stateDisplayName`} and `effective`
- * {`writtenBack`, `writtenBackAs`, `reason`, `explanation`, `caveats`
- * [{`code`, `message`}]}. On success `*json_out` is a new string, freed
+ * {`writtenBack` (true, false, or null when unknown), `writtenBackAs`,
+ * `displayName` ("Distribution", "Not written back", "Unknown", ...),
+ * `reason`, `explanation`, `caveats` [{`code`, `message`}]}. On success `*json_out` is a new string, freed
  * with `gwb_string_free`.
  *
  * # Safety
@@ -814,8 +868,31 @@ gwb_refusal gwb_change_refusal(const gwb_change *change);
 const char *gwb_change_message(const gwb_change *change);
 
 /**
- * The decision as JSON: `{"outcome": "send"|"noChange"|"refused", "body",
- * "after", "refusal": {"code", "message"}}`. On success `*json_out` is a
+ * Whether a SEND only makes the stored values explicit: the portal's state
+ * and the effective writeback stay the same (e.g. a security group with
+ * `isEnabled` null and type universalSecurityGroup, set to Security). Such
+ * a change is sent, not skipped. False for any other outcome or NULL.
+ *
+ * # Safety
+ * `change` is NULL or a live `gwb_change`.
+ */
+bool gwb_change_makes_explicit(const gwb_change *change);
+
+/**
+ * One line saying what the change does, in the portal's words, for a
+ * preview ("Security -> No writeback (effective: Security -> Not written
+ * back)"; "... makes the stored value explicit ..."; "no change: ..."; the
+ * refusal's message). Borrowed from `change`; NULL when `change` is NULL.
+ *
+ * # Safety
+ * `change` is NULL or a live `gwb_change`.
+ */
+const char *gwb_change_summary(const gwb_change *change);
+
+/**
+ * The decision as JSON: `{"outcome": "send"|"noChange"|"refused",
+ * "makesExplicit", "body", "after", "summary", "refusal": {"code",
+ * "message"}}`. On success `*json_out` is a
  * new string, freed with `gwb_string_free`.
  *
  * # Safety
@@ -873,6 +950,12 @@ const char *gwb_group_kind_name(uint32_t kind);
  * that is not a type. Static.
  */
 const char *gwb_onprem_type_name(uint32_t onprem_type);
+
+/**
+ * The name of a `gwb_written_back` ("yes", "no", "unknown"; "unset" for
+ * UNSET), or NULL for a number that is not one. Static.
+ */
+const char *gwb_written_back_name(uint32_t written_back);
 
 /**
  * The name of a `gwb_reason` (e.g. "legacyMicrosoft365Default"), or NULL
@@ -1097,7 +1180,8 @@ gwb_status gwb_client_set_request(const gwb_client *client,
  * is added for `search`/`count` when not given), `pageSize` (1–999),
  * `maxItems`, `property` (extra properties to select), `writtenBack`
  * (true/false: keep only groups that are / are not effectively written
- * back), `writebackEnabled` (true/false: the portal's column), `raw`
+ * back; "unknown": only those for which the rules cannot tell),
+ * `writebackEnabled` (true/false: the portal's column), `raw`
  * (Graph's objects without the explanation).
  *
  * # Safety

@@ -694,6 +694,9 @@ struct PendingDeviceCode {
 #[derive(Default)]
 struct State {
     cached: Option<CachedToken>,
+    /// The token the cached one replaced: it may still be valid for a few
+    /// minutes, so it is still a secret to keep out of what is shown.
+    previous: Option<Secret>,
     refresh_token: Option<Secret>,
     device: Option<PendingDeviceCode>,
     /// Device code sign-in completed at least once.
@@ -838,6 +841,26 @@ impl TokenProvider {
         }
     }
 
+    /// Every secret this provider holds or has handed out and that may
+    /// still be valid, `extra` first: the static token, the client secret,
+    /// the current and the previous access token, the refresh token, a
+    /// pending device code. Text a server sends is redacted of all of them.
+    pub async fn secrets(&self, extra: &Secret) -> Vec<Secret> {
+        let mut out = vec![extra.clone()];
+        match &self.method {
+            Method::Static(t) => out.push(t.clone()),
+            Method::ClientSecret { secret, .. } => out.push(secret.clone()),
+            Method::Certificate { .. } | Method::DeviceCode { .. } => {}
+        }
+        let state = self.state.lock().await;
+        out.extend(state.cached.as_ref().map(|c| c.token.clone()));
+        out.extend(state.previous.clone());
+        out.extend(state.refresh_token.clone());
+        out.extend(state.device.as_ref().map(|d| d.device_code.clone()));
+        out.dedup_by(|a, b| a.expose() == b.expose());
+        out
+    }
+
     /// After Graph answered 401: forgets the cached token and gets a new one.
     /// A caller-supplied token gives [`AuthError::NotRefreshable`]; so does a
     /// device code sign-in for which no refresh token was issued.
@@ -846,7 +869,9 @@ impl TokenProvider {
             return Err(AuthError::NotRefreshable);
         }
         let mut state = self.state.lock().await;
-        state.cached = None;
+        if let Some(old) = state.cached.take() {
+            state.previous = Some(old.token);
+        }
         self.renew(http, &mut state).await
     }
 
@@ -907,6 +932,9 @@ impl TokenProvider {
     fn store(state: &mut State, issued: Issued) -> Secret {
         let Issued { token, refresh_token, lifetime, requested_at } = issued;
         let margin = RENEW_MARGIN.min(lifetime / RENEW_FRACTION);
+        if let Some(old) = state.cached.take() {
+            state.previous = Some(old.token);
+        }
         state.cached = Some(CachedToken {
             token: token.clone(),
             renew_at: requested_at + (lifetime - margin),

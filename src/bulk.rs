@@ -110,7 +110,18 @@ fn parse_items(items: &Value) -> Result<Vec<(Item, Option<Value>)>, GraphError> 
         if !v.is_object() {
             early = bad(format!("change {} is not a JSON object", index));
         } else if id.is_empty() {
-            early = bad(format!("change {} has no group id", index));
+            early = bad(match v.get("id") {
+                None | Some(Value::Null) => format!("change {} has no group id (give \"id\")", index),
+                Some(Value::String(raw)) => format!(
+                    "the group id '{}' is blank: give the group's object id",
+                    crate::secret::clean_field(raw, 64)
+                ),
+                Some(other) => format!(
+                    "change {}: the group id must be a string, not {}",
+                    index,
+                    crate::domain::json_kind(other)
+                ),
+            });
         } else if id.len() > 256 || id.chars().any(|c| c.is_control()) {
             // The same rule as a single read or write: never sent.
             early = bad(format!("change {}: '{}' is not a group id", index, id.chars().take(64).collect::<String>()));
@@ -329,17 +340,7 @@ fn unread(shared: &Shared, it: &mut Item, (err, attempts): (GraphError, u32)) {
 
 /// Reads one group from Graph's JSON, which must be the group asked for.
 fn read_group(it: &Item, body: &Value) -> Result<Group, GraphError> {
-    match body.get("id").and_then(Value::as_str) {
-        Some(id) if id.eq_ignore_ascii_case(&it.id) => {}
-        other => {
-            return Err(GraphError::InvalidResponse(format!(
-                "the answer for group {} was not that group (its id: {})",
-                it.id,
-                other.map_or_else(|| "none".to_string(), |s| format!("'{}'", s.chars().take(64).collect::<String>()))
-            )))
-        }
-    }
-    Group::from_json(body).map_err(|e| GraphError::InvalidResponse(format!("the JSON of group {}: {}", it.id, e)))
+    crate::graph::the_group(&it.id, body)
 }
 
 /// Step 1 of a bulk change: reads the groups whose state was not given.
@@ -444,8 +445,8 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
                 shared.push(r, it.index);
                 it.done = true;
             }
-            Decision::Send { body, after } => {
-                afters.insert(it.index, after);
+            Decision::Send { body, after, makes_explicit } => {
+                afters.insert(it.index, (after, makes_explicit));
                 writes.push(Pending::new(Purpose::Write(it.index), "PATCH", format!("/groups/{}", encode(&it.id)), Some(body)));
             }
         }
@@ -462,8 +463,9 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
         match outcome {
             Ok(_) => {
                 let mut r = result_json(&gref, "written", body, None, None, p.attempts);
-                if let Some(a) = afters.get(&idx) {
+                if let Some((a, makes_explicit)) = afters.get(&idx) {
                     r["after"] = a.to_json();
+                    r["madeExplicit"] = Value::Bool(*makes_explicit);
                     // The group as it now is: what was read, with the
                     // configuration written.
                     let now = crate::domain::Group { writeback: a.clone(), ..group.clone() };

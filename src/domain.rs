@@ -673,8 +673,14 @@ pub enum Reason {
     NotConfigured = 7,
     /// `isEnabled` is `null` but a type is set: follows the type.
     UnsetEnabledWithType = 8,
-    /// The properties that decide the kind were not read.
+    /// The properties that decide the kind were not read: whether it is
+    /// written back is unknown (unless writeback is turned off).
     KindUndetermined = 9,
+    /// The stored type is not a documented value: unknown.
+    UnknownType = 10,
+    /// The stored type is not allowed for the group's kind (a security
+    /// group with a distribution type): unknown.
+    TypeNotAllowedForKind = 11,
 }
 
 impl Reason {
@@ -690,6 +696,8 @@ impl Reason {
             Reason::NotConfigured => "notConfigured",
             Reason::UnsetEnabledWithType => "unsetEnabledWithType",
             Reason::KindUndetermined => "kindUndetermined",
+            Reason::UnknownType => "unknownType",
+            Reason::TypeNotAllowedForKind => "typeNotAllowedForKind",
         }
     }
 
@@ -704,7 +712,9 @@ impl Reason {
             Reason::LegacyMicrosoft365Default => "Writeback was never configured (isEnabled and onPremisesGroupType are null): a Microsoft 365 group is then written back as a distribution group, for compatibility with group writeback v1, although the portal shows \"No writeback\".",
             Reason::NotConfigured => "Writeback was never configured (isEnabled and onPremisesGroupType are null): per the portal's documentation a security group is then not written back.",
             Reason::UnsetEnabledWithType => "isEnabled is null but a target type is set: the group is treated as written back as that type.",
-            Reason::KindUndetermined => "The group's kind cannot be determined: groupTypes, securityEnabled and mailEnabled must be read.",
+            Reason::KindUndetermined => "The group's kind cannot be determined (groupTypes, securityEnabled and mailEnabled must be read), so whether it is written back is unknown.",
+            Reason::UnknownType => "Writeback is on, but the stored onPremisesGroupType is not one of the documented values: whether and as what the sync engine writes the group back is unknown. Set the state explicitly.",
+            Reason::TypeNotAllowedForKind => "Writeback is on, but the stored onPremisesGroupType is not allowed for this kind of group (a security group may only be written back as universalSecurityGroup): whether and as what the sync engine writes it back is unknown. Set the state explicitly.",
         }
     }
 }
@@ -767,11 +777,71 @@ impl Caveat {
     }
 }
 
+/// Whether a group is written back: yes, no, or unknown, when the stored
+/// values or the properties read leave the sync engine's behaviour open.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WrittenBack {
+    /// No value (C callers only).
+    Unset = 0,
+    No = 1,
+    Yes = 2,
+    /// The rules cannot tell: the stored type is not a documented value or
+    /// not allowed for the group's kind, or the kind was not read.
+    Unknown = 3,
+}
+
+impl WrittenBack {
+    pub const ALL: [WrittenBack; 3] = [WrittenBack::Yes, WrittenBack::No, WrittenBack::Unknown];
+
+    /// `"yes"`, `"no"`, `"unknown"` (and `"unset"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WrittenBack::Unset => "unset",
+            WrittenBack::No => "no",
+            WrittenBack::Yes => "yes",
+            WrittenBack::Unknown => "unknown",
+        }
+    }
+
+    /// `true`, `false`, or `None` for unknown: the JSON value of
+    /// `effective.writtenBack`.
+    pub fn as_option(self) -> Option<bool> {
+        match self {
+            WrittenBack::Yes => Some(true),
+            WrittenBack::No => Some(false),
+            WrittenBack::Unknown | WrittenBack::Unset => None,
+        }
+    }
+
+    /// Reads a filter value: `yes`/`true`, `no`/`false` or `unknown`, in any
+    /// case.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        for (w, alias) in [(WrittenBack::Yes, "true"), (WrittenBack::No, "false"), (WrittenBack::Unknown, "unknown")] {
+            if s.eq_ignore_ascii_case(w.name()) || s.eq_ignore_ascii_case(alias) {
+                return Some(w);
+            }
+        }
+        None
+    }
+
+    pub fn from_u32(n: u32) -> Option<Self> {
+        match n {
+            0 => Some(WrittenBack::Unset),
+            1 => Some(WrittenBack::No),
+            2 => Some(WrittenBack::Yes),
+            3 => Some(WrittenBack::Unknown),
+            _ => None,
+        }
+    }
+}
+
 /// The effective behaviour: whether and as what the group is written back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Effective {
-    pub written_back: bool,
-    /// The on-premises type when written back.
+    pub written_back: WrittenBack,
+    /// The on-premises type when written back (only with `Yes`).
     pub written_back_as: Option<OnPremisesGroupType>,
     pub reason: Reason,
     /// [`Caveat`] flags.
@@ -779,7 +849,10 @@ pub struct Effective {
 }
 
 impl Effective {
-    /// The effective-behaviour table of the domain brief, row by row.
+    /// The effective-behaviour table of the domain brief, row by row. Where
+    /// the brief's table has no row (a stored type it does not document, a
+    /// type not allowed for the kind, a kind that was not read) the answer
+    /// is [`WrittenBack::Unknown`], never a guess.
     pub fn of(group: &Group) -> Self {
         let kind = group.kind();
         let wb = &group.writeback;
@@ -790,15 +863,21 @@ impl Effective {
         if let Some(OnPremisesGroupType::Unknown(_)) = wb.on_premises_group_type {
             caveats |= Caveat::UnknownType as u32;
         }
-        let not = |reason, caveats| Effective { written_back: false, written_back_as: None, reason, caveats };
+        let answer = |written_back, reason, caveats| Effective { written_back, written_back_as: None, reason, caveats };
         if group.is_synced() {
-            return not(Reason::SyncedFromOnPremises, caveats);
+            return answer(WrittenBack::No, Reason::SyncedFromOnPremises, caveats);
         }
         match kind {
             GroupKind::MailEnabledSecurity | GroupKind::Distribution => {
-                return not(Reason::KindNotEligible, caveats)
+                return answer(WrittenBack::No, Reason::KindNotEligible, caveats)
             }
-            GroupKind::Undetermined | GroupKind::Unset => return not(Reason::KindUndetermined, caveats),
+            // Turned off is off, whatever the kind.
+            GroupKind::Undetermined | GroupKind::Unset if wb.is_enabled == Some(false) => {
+                return answer(WrittenBack::No, Reason::Disabled, caveats)
+            }
+            GroupKind::Undetermined | GroupKind::Unset => {
+                return answer(WrittenBack::Unknown, Reason::KindUndetermined, caveats)
+            }
             GroupKind::Microsoft365 | GroupKind::Security => {}
         }
         if let Some(t) = &wb.on_premises_group_type {
@@ -807,18 +886,30 @@ impl Effective {
             }
         }
         let written = |t: OnPremisesGroupType, reason, caveats| Effective {
-            written_back: true,
+            written_back: WrittenBack::Yes,
             written_back_as: Some(t),
             reason,
             caveats,
         };
+        // A stored type the sync engine may not accept: what it does with it
+        // is not documented.
+        let open = |t: &OnPremisesGroupType, caveats| {
+            let reason = if t.is_known() { Reason::TypeNotAllowedForKind } else { Reason::UnknownType };
+            answer(WrittenBack::Unknown, reason, caveats)
+        };
         match (wb.is_enabled, &wb.on_premises_group_type) {
-            (Some(false), _) => not(Reason::Disabled, caveats),
+            (Some(false), _) => answer(WrittenBack::No, Reason::Disabled, caveats),
+            (_, Some(t)) if !t.is_known() || !kind.allowed_types().contains(t) => {
+                let extra = if wb.is_enabled.is_none() { Caveat::UnsetEnabledWithType as u32 } else { 0 };
+                open(t, caveats | extra)
+            }
             (Some(true), Some(t)) => written(t.clone(), Reason::EnabledWithType, caveats),
             (Some(true), None) => {
                 // kind is M365 or Security here, both have a default.
-                let t = kind.default_type().expect("eligible kinds have a default type");
-                written(t, Reason::EnabledDefaultType, caveats)
+                match kind.default_type() {
+                    Some(t) => written(t, Reason::EnabledDefaultType, caveats),
+                    None => answer(WrittenBack::Unknown, Reason::KindUndetermined, caveats),
+                }
             }
             (None, None) => match kind {
                 GroupKind::Microsoft365 => written(
@@ -826,7 +917,7 @@ impl Effective {
                     Reason::LegacyMicrosoft365Default,
                     caveats | Caveat::PortalShowsNoWriteback as u32,
                 ),
-                _ => not(Reason::NotConfigured, caveats | Caveat::DocumentsDisagree as u32),
+                _ => answer(WrittenBack::No, Reason::NotConfigured, caveats | Caveat::DocumentsDisagree as u32),
             },
             (None, Some(t)) => written(
                 t.clone(),
@@ -838,6 +929,17 @@ impl Effective {
 
     pub fn caveat_list(&self) -> Vec<Caveat> {
         Caveat::from_flags(self.caveats)
+    }
+
+    /// In the portal's words: the type it is written back as
+    /// ("Distribution", "Security", "Mail-enabled security"), "Not written
+    /// back" or "Unknown".
+    pub fn display_name(&self) -> &str {
+        match (self.written_back, &self.written_back_as) {
+            (WrittenBack::Yes, Some(t)) => t.portal_name(),
+            (WrittenBack::No, _) => "Not written back",
+            _ => "Unknown",
+        }
     }
 }
 
@@ -1036,9 +1138,15 @@ impl Refusal {
 /// The outcome of validating a change.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// Send this PATCH body to `/groups/{id}`.
-    Send { body: Value, after: WritebackConfiguration },
-    /// The group already has the requested configuration: nothing to send.
+    /// Send this PATCH body to `/groups/{id}`. `makes_explicit`: the portal's
+    /// state and the effective writeback stay as they are, only the stored
+    /// values change to say it explicitly (`isEnabled: null` becomes `true`
+    /// or `false`, a missing type becomes the default one). This is sent, not
+    /// skipped: where a value is null the documents disagree or call it
+    /// unusual, and the explicit value settles it.
+    Send { body: Value, after: WritebackConfiguration, makes_explicit: bool },
+    /// The group already stores exactly the requested values: nothing to
+    /// send.
     NoChange,
     Refused(Refusal),
 }
@@ -1121,7 +1229,64 @@ fn validate(group: &Group, request: &ChangeRequest) -> Decision {
     if enabled_same && type_same {
         return Decision::NoChange;
     }
-    Decision::Send { body: request.patch_body(), after }
+    let next = Group { writeback: after.clone(), ..group.clone() };
+    let (before_eff, after_eff) = (group.effective(), next.effective());
+    let makes_explicit = before_eff.written_back != WrittenBack::Unknown
+        && before_eff.written_back == after_eff.written_back
+        && before_eff.written_back_as == after_eff.written_back_as
+        && group.portal().state == next.portal().state;
+    Decision::Send { body: request.patch_body(), after, makes_explicit }
+}
+
+/// One line saying what a decision does to `group`, in the portal's words:
+/// "Security -> No writeback (effective: Security -> Not written back)",
+/// "Security -> Security: makes the stored value explicit (isEnabled null ->
+/// true); effective writeback stays Security", "no change: ...", or the
+/// refusal's message.
+pub fn describe_change(group: &Group, decision: &Decision) -> String {
+    let state = |g: &Group| {
+        let p = g.portal();
+        match (p.state, &p.target_type) {
+            (WritebackState::Unset, Some(t)) => format!("'{}' (not a state the portal shows)", t.as_graph_str()),
+            (WritebackState::Unset, None) => "(no state)".to_string(),
+            (st, _) => st.portal_name().to_string(),
+        }
+    };
+    let eff = |g: &Group| g.effective().display_name().to_string();
+    match decision {
+        Decision::Refused(r) => r.message.clone(),
+        Decision::NoChange => format!("no change: already {} (effective: {})", state(group), eff(group)),
+        Decision::Send { after, makes_explicit, .. } => {
+            let next = Group { writeback: after.clone(), ..group.clone() };
+            if *makes_explicit {
+                let show_bool = |b: Option<bool>| b.map_or("null".to_string(), |b| b.to_string());
+                let show_type = |t: &Option<OnPremisesGroupType>| {
+                    t.as_ref().map_or("null".to_string(), |t| t.as_graph_str().to_string())
+                };
+                let (a, b) = (&group.writeback, after);
+                let mut changed = Vec::new();
+                if a.is_enabled != b.is_enabled {
+                    changed.push(format!("isEnabled {} -> {}", show_bool(a.is_enabled), show_bool(b.is_enabled)));
+                }
+                if a.on_premises_group_type != b.on_premises_group_type {
+                    changed.push(format!(
+                        "onPremisesGroupType {} -> {}",
+                        show_type(&a.on_premises_group_type),
+                        show_type(&b.on_premises_group_type)
+                    ));
+                }
+                format!(
+                    "{} -> {}: makes the stored value explicit ({}); the effective writeback stays {}",
+                    state(group),
+                    state(&next),
+                    changed.join(", "),
+                    eff(group)
+                )
+            } else {
+                format!("{} -> {} (effective: {} -> {})", state(group), state(&next), eff(group), eff(&next))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use crate::auth::{AuthError, AuthSettings, Cloud, Credential, DeviceCodePrompt, TokenProvider};
 use crate::domain::{ChangeRequest, Decision, Group, Refusal, WritebackState};
 use crate::retry::{is_retryable_status, Cost, Next, Pace, RetryBudget, RetryState, Signal};
-use crate::secret::{redact, Secret};
+use crate::secret::{clean_field, redact_all, redact_body, Secret};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +16,11 @@ use url::Url;
 
 /// The properties the rules need; always selected.
 pub const REQUIRED_SELECT: [&str; 8] = crate::domain::Group::PROPERTIES;
+
+/// The longest error message, and the longest code or request id, kept
+/// from what a server sent.
+pub const MAX_MESSAGE_CHARS: usize = 2048;
+pub const MAX_CODE_CHARS: usize = 128;
 
 /// The longest request URL sent. The HTTP stack cannot carry much more
 /// (about 64 KB), and Graph's own limits are far lower.
@@ -64,11 +69,53 @@ impl GraphError {
             _ => None,
         }
     }
-    /// A JSON object for per-group results.
+    /// The same error with its message rewritten by `f`, which gets the
+    /// message alone (without the prefix `Display` adds, such as "network
+    /// error: "), so a message is never prefixed twice.
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> GraphError {
+        match self {
+            GraphError::InvalidArgument(m) => GraphError::InvalidArgument(f(m)),
+            GraphError::Network(m) => GraphError::Network(f(m)),
+            GraphError::Graph { status, code, message, request_id } => {
+                GraphError::Graph { status, code, message: f(message), request_id }
+            }
+            GraphError::Auth(m) => GraphError::Auth(f(m)),
+            GraphError::UntrustedUrl(m) => GraphError::UntrustedUrl(f(m)),
+            GraphError::InvalidResponse(m) => GraphError::InvalidResponse(f(m)),
+            other => other,
+        }
+    }
+
+    /// Every string in the error with the secrets in `secrets` redacted (in
+    /// any letter case), control characters removed and lengths bounded:
+    /// what the client does to anything a server sent before a caller sees
+    /// it.
+    pub fn scrub(self, secrets: &[&Secret]) -> GraphError {
+        let clean = |m: &str, max| clean_field(&redact_all(m, secrets), max);
+        match self.map_message(|m| clean(&m, MAX_MESSAGE_CHARS)) {
+            GraphError::Graph { status, code, message, request_id } => GraphError::Graph {
+                status,
+                code: clean(&code, MAX_CODE_CHARS),
+                message,
+                request_id: request_id.map(|r| clean(&r, MAX_CODE_CHARS)),
+            },
+            other => other,
+        }
+    }
+
+    /// A JSON object for per-group results: `status` (Graph's HTTP status
+    /// or null), `code` (Graph's error code, else [`GraphError::kind`]),
+    /// `graphCode` (Graph's code only: null when the client caught the
+    /// error itself), `gwbStatus` and `statusName` (the `gwb_status` a call
+    /// failing this way returns), `message`, `requestId`.
     pub fn to_json(&self) -> Value {
+        let status = crate::ffi::status_of(self);
         json!({
             "status": self.http_status(),
             "code": self.graph_code().map(str::to_string).unwrap_or_else(|| self.kind().to_string()),
+            "graphCode": self.graph_code(),
+            "gwbStatus": status as u32,
+            "statusName": status.name(),
             "message": self.to_string(),
             "requestId": self.request_id(),
         })
@@ -538,6 +585,7 @@ impl Client {
         let group_id = id.trim().to_string();
         self.block_on(async move {
             let reply = inner.send(reqwest::Method::GET, url, None, &[], Cost::read(), &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
+            the_group(&group_id, &reply.body)?;
             Ok(reply.body)
         })
     }
@@ -556,8 +604,7 @@ impl Client {
         let group_id = id.trim().to_string();
         self.block_on(async move {
             let reply = inner.send(reqwest::Method::GET, get_url, None, &[], Cost::read(), &cancel, &[]).await.map_err(|e| about_group(&group_id, e))?;
-            let group = Group::from_json(&reply.body)
-                .map_err(|e| GraphError::InvalidResponse(format!("the group's JSON: {}", e)))?;
+            let group = the_group(&group_id, &reply.body)?;
             let p = &inner.progress;
             match group.validate(&request) {
                 Decision::Refused(r) => {
@@ -568,7 +615,7 @@ impl Client {
                     p.add(|p| &p.no_change, 1);
                     Ok(crate::bulk::result_json(&group_ref(&group, id), "noChange", None, None, None, 0))
                 }
-                Decision::Send { body, after } => {
+                Decision::Send { body, after, makes_explicit } => {
                     inner
                         .send(reqwest::Method::PATCH, patch_url, Some(body.clone()), &[], Cost::write(), &cancel, &[])
                         .await
@@ -576,6 +623,7 @@ impl Client {
                     p.add(|p| &p.written, 1);
                     let mut r = crate::bulk::result_json(&group_ref(&group, id), "written", Some(&body), None, None, 1);
                     r["after"] = after.to_json();
+                    r["madeExplicit"] = Value::Bool(makes_explicit);
                     Ok(r)
                 }
             }
@@ -594,15 +642,43 @@ impl Client {
 /// Names the group in a failed call's message (Graph's own messages, such
 /// as a 503's, often do not), keeping Graph's status, code and request id.
 fn about_group(id: &str, e: GraphError) -> GraphError {
-    let named = |m: &str| if m.contains(id) { m.to_string() } else { format!("group {}: {}", id, m) };
     match e {
-        GraphError::Graph { status, code, message, request_id } => {
-            GraphError::Graph { status, code, message: named(&message), request_id }
+        GraphError::Graph { .. } | GraphError::Network(_) | GraphError::InvalidResponse(_) => {
+            e.map_message(|m| if m.contains(id) { m } else { format!("group {}: {}", id, m) })
         }
-        GraphError::Network(m) => GraphError::Network(named(&m)),
-        GraphError::InvalidResponse(m) => GraphError::InvalidResponse(named(&m)),
         other => other,
     }
+}
+
+/// The group Graph sent for a read of group `requested`. An answer that is
+/// not a group object (a collection page, an array, nothing), or is another
+/// group (a different `id`), is an `InvalidResponse` naming what came back:
+/// never an empty group.
+pub(crate) fn the_group(requested: &str, body: &Value) -> Result<Group, GraphError> {
+    let not_it = |what: String| {
+        GraphError::InvalidResponse(format!("the answer for group {} was not that group: Graph sent {}", requested, what))
+    };
+    let obj = match body {
+        Value::Object(obj) => obj,
+        Value::Null => return Err(not_it("an empty answer".into())),
+        other => return Err(not_it(crate::domain::json_kind(other).to_string())),
+    };
+    match obj.get("id") {
+        Some(Value::String(id)) if id.eq_ignore_ascii_case(requested.trim()) => {}
+        Some(Value::String(id)) => return Err(not_it(format!("group '{}'", crate::secret::clean_field(id, 64)))),
+        _ => {
+            let what = match obj.get("value") {
+                Some(Value::Array(items)) => format!("a collection page of {} object(s), not one group", items.len()),
+                _ => {
+                    let keys: Vec<String> = obj.keys().take(6).map(|k| crate::secret::clean_field(k, 40)).collect();
+                    let more = if obj.len() > keys.len() { ", ..." } else { "" };
+                    format!("an object without an id (keys: {}{})", keys.join(", "), more)
+                }
+            };
+            return Err(not_it(what));
+        }
+    }
+    Group::from_json(body).map_err(|e| GraphError::InvalidResponse(format!("the JSON of group {}: {}", requested, e)))
 }
 
 pub(crate) fn group_ref(group: &Group, id: &str) -> Value {
@@ -626,7 +702,12 @@ pub fn parse_error(status: u16, body: &Value, header_request_id: Option<String>)
     } else {
         message
     };
-    GraphError::Graph { status, code, message, request_id: inner_id.or(header_request_id) }
+    GraphError::Graph {
+        status,
+        code: clean_field(&code, MAX_CODE_CHARS),
+        message: clean_field(&message, MAX_MESSAGE_CHARS),
+        request_id: inner_id.or(header_request_id).map(|r| clean_field(&r, MAX_CODE_CHARS)),
+    }
 }
 
 fn new_client_request_id() -> String {
@@ -695,6 +776,10 @@ impl Inner {
     /// empty body or a 204). A body `parse` rejects as cut short or not
     /// JSON is retried like a transport failure; one it rejects for its
     /// shape is not.
+    ///
+    /// Everything a server sends is redacted of every secret the client
+    /// holds before it is parsed or shown (see [`redact_body`]), and every
+    /// error is scrubbed again on its way out ([`GraphError::scrub`]).
     #[allow(clippy::too_many_arguments)]
     pub async fn send_as<T>(
         &self,
@@ -707,11 +792,31 @@ impl Inner {
         extra_progress: &[&Progress],
         parse: impl Fn(&bytes::Bytes) -> Result<T, serde_json::Error>,
     ) -> Result<Reply<Option<T>>, GraphError> {
+        match self.send_unscrubbed(method, url, body, headers, charge, cancel, extra_progress, parse).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                let secrets = self.auth.secrets(&Secret::default()).await;
+                Err(e.scrub(&secrets.iter().collect::<Vec<_>>()))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_unscrubbed<T>(
+        &self,
+        method: reqwest::Method,
+        url: Url,
+        body: Option<Value>,
+        headers: &[(&str, String)],
+        charge: Charge,
+        cancel: &CancellationToken,
+        extra_progress: &[&Progress],
+        parse: impl Fn(&bytes::Bytes) -> Result<T, serde_json::Error>,
+    ) -> Result<Reply<Option<T>>, GraphError> {
         if !same_origin(&url, &self.graph_base) {
             return Err(GraphError::UntrustedUrl(format!(
-                "refused to send the token to {}://{}: only {} is trusted",
-                url.scheme(),
-                url.host_str().unwrap_or("?"),
+                "refused to send the token to {}: the configured Graph origin is {}, and the token goes nowhere else",
+                clean_field(&url.origin().ascii_serialization(), 256),
                 self.graph_base.origin().ascii_serialization()
             )));
         }
@@ -767,6 +872,17 @@ impl Inner {
                 r = Self::exchange(req) => r,
                 _ = cancel.cancelled() => return Err(GraphError::Cancelled),
             };
+            // Nothing the server sent is read before the secrets are out of it.
+            let secrets = self.auth.secrets(&token).await;
+            let secrets: Vec<&Secret> = secrets.iter().collect();
+            let outcome = match outcome {
+                Ok((signal, request_id, bytes)) => {
+                    let request_id = request_id.map(|r| clean_field(&redact_all(&r, &secrets), MAX_CODE_CHARS));
+                    let bytes = redact_body(&bytes, &secrets).map_or(bytes, bytes::Bytes::from);
+                    Ok((signal, request_id, bytes))
+                }
+                Err(e) => Err(e.scrub(&secrets)),
+            };
             // What to do next: return, or wait and try again.
             let (err, signal) = match outcome {
                 Ok((signal, request_id, bytes)) => {
@@ -807,10 +923,7 @@ impl Inner {
                         )));
                     } else {
                         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                        let mut e = parse_error(status, &body, request_id);
-                        if let GraphError::Graph { message, .. } = &mut e {
-                            *message = redact(message, &token);
-                        }
+                        let e = parse_error(status, &body, request_id);
                         if status == 401 && !refreshed {
                             refreshed = true;
                             match self.auth.refresh(&self.http).await {
@@ -893,13 +1006,10 @@ impl Charge {
 /// The last error of a request the client stopped retrying, saying why it
 /// stopped (Graph's status, code and request id kept).
 pub fn gave_up(e: GraphError, why: &str) -> GraphError {
-    let with = |m: String| format!("{} ({})", m, why);
     match e {
-        GraphError::Graph { status, code, message, request_id } => {
-            GraphError::Graph { status, code, message: with(message), request_id }
+        GraphError::Graph { .. } | GraphError::Network(_) | GraphError::InvalidResponse(_) => {
+            e.map_message(|m| format!("{} ({})", m, why))
         }
-        GraphError::Network(m) => GraphError::Network(with(m)),
-        GraphError::InvalidResponse(m) => GraphError::InvalidResponse(with(m)),
         other => other,
     }
 }

@@ -3,7 +3,7 @@
 //! current one. At most three pages are held at once (one waiting for the
 //! caller, one being explained, one on its way), whatever the tenant's size.
 
-use crate::domain::Group;
+use crate::domain::{Group, WrittenBack};
 use crate::graph::{select_list, Charge, Client, GraphError, Inner, Progress};
 use crate::retry::Cost;
 use crate::report::RawObject;
@@ -42,10 +42,11 @@ pub struct ListOptions {
     /// Properties to select in addition to the rules' own.
     #[serde(default)]
     pub property: Vec<String>,
-    /// Keep only groups that are (true) or are not (false) effectively
-    /// written back.
-    #[serde(default)]
-    pub written_back: Option<bool>,
+    /// Keep only groups that are effectively written back (`true` or
+    /// `"yes"`), that are not (`false` or `"no"`), or for which the answer
+    /// is unknown (`"unknown"`).
+    #[serde(default, deserialize_with = "written_back_filter")]
+    pub written_back: Option<WrittenBack>,
     /// Keep only groups whose `isEnabled` is true (true) or is not (false):
     /// the portal's "Writeback enabled" column.
     #[serde(default)]
@@ -53,6 +54,29 @@ pub struct ListOptions {
     /// Return the groups as Graph returned them, without the explanation.
     #[serde(default)]
     pub raw: bool,
+}
+
+/// `writtenBack`: a JSON boolean, `null`, or one of [`WrittenBack::parse`]'s
+/// words.
+fn written_back_filter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<WrittenBack>, D::Error> {
+    use serde::de::Error;
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(true)) => Ok(Some(WrittenBack::Yes)),
+        Some(Value::Bool(false)) => Ok(Some(WrittenBack::No)),
+        Some(Value::String(s)) => WrittenBack::parse(&s).map(Some).ok_or_else(|| {
+            D::Error::custom(format!(
+                "writtenBack must be {}, not '{}'",
+                WrittenBack::ALL.iter().map(|w| w.name()).collect::<Vec<_>>().join(", "),
+                s.chars().take(40).collect::<String>()
+            ))
+        }),
+        Some(other) => Err(D::Error::custom(format!(
+            "writtenBack must be true, false or one of {}, not {}",
+            WrittenBack::ALL.iter().map(|w| format!("\"{}\"", w.name())).collect::<Vec<_>>().join(", "),
+            crate::domain::json_kind(&other)
+        ))),
+    }
 }
 
 /// One page for the caller: its groups as one JSON array, written as they
@@ -294,19 +318,14 @@ async fn fetch_all(
         let body = match reply {
             Ok(body) => body,
             Err(e) => {
-                let where_ = format!(
-                    "the listing stopped after {} page(s) and {} group(s): {}",
-                    index,
-                    progress.get(|p| &p.groups_read),
-                    e
-                );
+                let (pages, groups) = (index, progress.get(|p| &p.groups_read));
                 let e = match e {
-                    GraphError::Graph { status, code, request_id, .. } => {
-                        GraphError::Graph { status, code, message: where_, request_id }
-                    }
-                    GraphError::Network(_) => GraphError::Network(where_),
-                    GraphError::InvalidResponse(_) => GraphError::InvalidResponse(where_),
-                    GraphError::UntrustedUrl(_) => GraphError::UntrustedUrl(where_),
+                    GraphError::Graph { .. }
+                    | GraphError::Network(_)
+                    | GraphError::InvalidResponse(_)
+                    | GraphError::UntrustedUrl(_) => e.map_message(|m| {
+                        format!("the listing stopped after {} page(s) and {} group(s): {}", pages, groups, m)
+                    }),
                     other => other,
                 };
                 let _ = tx.send(Err(e)).await;

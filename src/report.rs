@@ -2,7 +2,7 @@
 //! PowerShell module: a group with its portal columns and effective
 //! behaviour, and a validation decision.
 
-use crate::domain::{Decision, Group, GroupJson, ParseError};
+use crate::domain::{describe_change, Decision, Group, GroupJson, ParseError};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -43,8 +43,10 @@ struct PortalJson {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct EffectiveJson {
-    written_back: bool,
+    /// `null` when unknown.
+    written_back: Option<bool>,
     written_back_as: Option<String>,
+    display_name: String,
     reason: &'static str,
     explanation: &'static str,
     caveats: Vec<CaveatJson>,
@@ -92,8 +94,9 @@ impl<'a> GroupView<'a> {
                 state_display_name: portal.state.portal_name(),
             },
             effective: EffectiveJson {
-                written_back: eff.written_back,
+                written_back: eff.written_back.as_option(),
                 written_back_as: eff.written_back_as.as_ref().map(|t| t.as_graph_str().to_string()),
+                display_name: eff.display_name().to_string(),
                 reason: eff.reason.name(),
                 explanation: eff.reason.describe(),
                 caveats: eff
@@ -215,21 +218,28 @@ pub fn explain_text(item: &str) -> Result<String, ParseError> {
     String::from_utf8(out).map_err(|e| ParseError::Json(e.to_string()))
 }
 
-/// `{"outcome": "send"|"noChange"|"refused", "body": {...}|null,
-///   "refusal": {"code", "message"}|null}`.
-pub fn decision(d: &Decision) -> Value {
+/// `{"outcome": "send"|"noChange"|"refused", "makesExplicit": bool,
+///   "body": {...}|null, "after": {...}|null, "summary": "...",
+///   "refusal": {"code", "message"}|null}`; `summary` is
+/// [`describe_change`]'s line.
+pub fn decision(group: &Group, d: &Decision) -> Value {
+    let summary = describe_change(group, d);
     match d {
-        Decision::Send { body, after } => json!({
+        Decision::Send { body, after, makes_explicit } => json!({
             "outcome": "send",
+            "makesExplicit": makes_explicit,
             "body": body,
             "after": after.to_json(),
+            "summary": summary,
             "refusal": null,
         }),
-        Decision::NoChange => json!({"outcome": "noChange", "body": null, "after": null, "refusal": null}),
+        Decision::NoChange => json!({"outcome": "noChange", "makesExplicit": false, "body": null, "after": null, "summary": summary, "refusal": null}),
         Decision::Refused(r) => json!({
             "outcome": "refused",
+            "makesExplicit": false,
             "body": null,
             "after": null,
+            "summary": summary,
             "refusal": {"code": r.code.name(), "message": r.message},
         }),
     }

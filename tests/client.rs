@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use group_writeback::domain::{ChangeRequest, WritebackState};
+use group_writeback::domain::{ChangeRequest, WritebackState, WrittenBack};
 use group_writeback::graph::{Client, ClientOptions, GraphError};
 use group_writeback::listing::ListOptions;
 use group_writeback::secret::Secret;
@@ -106,7 +106,7 @@ fn filters_search_count_and_client_side_filters() {
     assert!(!found.is_empty());
 
     // The portal's filters, applied on the client.
-    let written = list_all(&client, ListOptions { written_back: Some(true), ..Default::default() }).unwrap();
+    let written = list_all(&client, ListOptions { written_back: Some(WrittenBack::Yes), ..Default::default() }).unwrap();
     let expected_written = everything.iter().filter(|g| g["effective"]["writtenBack"] == true).count();
     assert_eq!(written.len(), expected_written);
     let enabled = list_all(&client, ListOptions { writeback_enabled: Some(true), ..Default::default() }).unwrap();
@@ -684,4 +684,114 @@ fn the_service_going_away_mid_run_loses_nothing() {
     assert!(bad.is_empty(), "{:#?}", bad);
     assert_end_state(&sim, &t);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server that echoes the bearer token back in every field it can: the
+/// error's code, message and inner error, the request-id header, a group's
+/// name (spelled with JSON escapes), a `$batch` sub-response and a nextLink.
+/// None of it reaches a caller, in any letter case.
+#[test]
+fn nothing_a_server_sends_shows_the_token() {
+    const TOKEN: &str = "eyJhbGciOi.Secret-Bearer-Token_0123456789";
+    let upper = TOKEN.to_uppercase();
+    let lower = TOKEN.to_lowercase();
+    // "\u0065" is "e": the token spelled so that only a JSON parser sees it.
+    let escaped = format!("\\u0065{}", &TOKEN[1..]);
+    let (up, low, esc) = (upper.clone(), lower.clone(), escaped.clone());
+    let server = Hostile::start_with_body("127.0.0.1", move |path, _| {
+        let hdr = format!("request-id: rid-{}\r\n", up);
+        if path.contains("/beta/groups/") && path.contains("fails") {
+            let body = format!(
+                r#"{{"error":{{"code":"Code_{}","message":"bad {} and \u001b[31m{}","innerError":{{"request-id":"inner-{}","date":"x"}}}}}}"#,
+                low, up, esc, TOKEN
+            );
+            Hostile::json(400, &body, &hdr)
+        } else if path.contains("/beta/groups/") {
+            let body = format!(
+                r#"{{"id":"{}","displayName":"name {}","groupTypes":["Unified"],"securityEnabled":false,"mailEnabled":true}}"#,
+                path.trim_start_matches("/beta/groups/").split('?').next().unwrap_or(""),
+                esc
+            );
+            Hostile::json(200, &body, &hdr)
+        } else if path.ends_with("/$batch") {
+            let body = format!(
+                r#"{{"responses":[{{"id":"1","status":403,"headers":{{"request-id":"sub-{}"}},"body":{{"error":{{"code":"Authorization_{}","message":"{}"}}}}}}]}}"#,
+                up, low, esc
+            );
+            Hostile::json(200, &body, &hdr)
+        } else {
+            let body = format!(
+                r#"{{"value":[{{"id":"1","displayName":"{}","groupTypes":["Unified"]}}],"@odata.nextLink":"http://127.0.0.9:1/beta/groups?$skiptoken={}"}}"#,
+                esc, low
+            );
+            Hostile::json(200, &body, &hdr)
+        }
+    });
+    let client = Client::new(options(&server.base, json!({"maxRetries": 0})), Some(Secret::from(TOKEN))).unwrap();
+    let shows = |text: &str| text.to_lowercase().contains(&lower);
+
+    // An error: message, code and request id.
+    let err = client.get_group("fails", &[]).unwrap_err();
+    for text in [err.to_string(), err.graph_code().unwrap_or("").to_string(), err.request_id().unwrap_or("").to_string(), err.to_json().to_string()] {
+        assert!(!shows(&text), "the token is in {}", text);
+    }
+    assert!(err.to_string().contains("[redacted]"), "{}", err);
+    assert!(err.request_id().unwrap().starts_with("inner-"), "{:?}", err.request_id());
+    assert!(!err.to_string().contains('\u{1b}'), "control characters are removed: {:?}", err.to_string());
+
+    // A group read whose name holds the token, spelled with escapes.
+    let g = client.get_group("11111111-0000-4000-8000-000000000001", &[]).unwrap();
+    assert!(!shows(&g.to_string()), "{}", g);
+    assert_eq!(g["displayName"], "name [redacted]");
+
+    // A bulk change whose $batch sub-response holds it.
+    let items = json!([{"id": "11111111-0000-4000-8000-000000000002", "state": "Security",
+                        "group": {"id": "11111111-0000-4000-8000-000000000002", "groupTypes": ["Unified"], "securityEnabled": false, "mailEnabled": true}}]);
+    let (results, _b) = bulk_all(&client, &items);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["result"], "failed", "{}", results[0]);
+    assert!(!shows(&results[0].to_string()), "{}", results[0]);
+
+    // A page, and a nextLink to another host that carries it.
+    let cursor = client.list_groups(ListOptions::default()).unwrap();
+    let page = cursor.next_page().unwrap().unwrap();
+    assert!(!shows(page.groups_json()), "{}", page.groups_json());
+    let err = cursor.next_page().unwrap_err();
+    assert!(matches!(err, GraphError::UntrustedUrl(_)), "{:?}", err);
+    assert!(!shows(&err.to_string()), "{}", err);
+    // The whole origin, port included, beside the configured one.
+    assert!(err.to_string().contains("http://127.0.0.9:1"), "{}", err);
+    assert!(err.to_string().contains(&server.base), "{}", err);
+}
+
+/// A one-group read answered with something else is an error naming what
+/// came back, never an empty group.
+#[test]
+fn a_read_answered_with_something_else_is_an_invalid_response() {
+    let server = Hostile::start("127.0.0.1", |path| {
+        let body = if path.contains("page") {
+            r#"{"@odata.context":"x","value":[{"id":"a"},{"id":"b"}]}"#.to_string()
+        } else if path.contains("other") {
+            r#"{"id":"22222222-0000-4000-8000-000000000000","groupTypes":["Unified"]}"#.to_string()
+        } else if path.contains("array") {
+            "[1,2]".to_string()
+        } else {
+            r#"{"displayName":"no id","mailEnabled":true}"#.to_string()
+        };
+        Hostile::json(200, &body, "")
+    });
+    let client = Client::new(options(&server.base, json!({})), Some(Secret::from(STATIC_TOKEN))).unwrap();
+    for (id, says) in [
+        ("page", "a collection page of 2 object(s)"),
+        ("other", "group '22222222-0000-4000-8000-000000000000'"),
+        ("array", "an array"),
+        ("noid", "an object without an id (keys: displayName, mailEnabled)"),
+    ] {
+        let err = client.get_group(id, &[]).unwrap_err();
+        assert!(matches!(err, GraphError::InvalidResponse(_)), "{}: {:?}", id, err);
+        assert!(err.to_string().contains(says) && err.to_string().contains("was not that group"), "{}: {}", id, err);
+        let err = client.set_group_state(id, WritebackState::Security).unwrap_err();
+        assert!(matches!(err, GraphError::InvalidResponse(_)), "{}: {:?}", id, err);
+    }
+    assert!(server.seen.lock().unwrap().iter().all(|s| !s.request_line.starts_with("PATCH")), "nothing was written");
 }

@@ -2,7 +2,7 @@
 
 use group_writeback::domain::{
     Caveat, ChangeRequest, Decision, Group, GroupKind, OnPremisesGroupType as T, Reason,
-    RefusalCode, TypeRequest, WritebackConfiguration, WritebackState as S,
+    RefusalCode, TypeRequest, WritebackConfiguration, WritebackState as S, WrittenBack, describe_change,
 };
 use serde_json::json;
 
@@ -180,36 +180,47 @@ fn table_portal_view() {
 #[test]
 fn table_effective_behaviour() {
     // (kind, isEnabled, type, written back, as, reason, caveats that must be set)
-    let rows: Vec<(&str, serde_json::Value, serde_json::Value, bool, Option<&str>, Reason, u32)> = vec![
+    let (yes, no, unknown) = (WrittenBack::Yes, WrittenBack::No, WrittenBack::Unknown);
+    let rows: Vec<(&str, serde_json::Value, serde_json::Value, WrittenBack, Option<&str>, Reason, u32)> = vec![
         // false | any
-        ("m365", json!(false), json!(null), false, None, Reason::Disabled, 0),
-        ("m365", json!(false), json!(UMESG), false, None, Reason::Disabled, 0),
-        ("security", json!(false), json!(null), false, None, Reason::Disabled, 0),
-        ("security", json!(false), json!(USG), false, None, Reason::Disabled, 0),
+        ("m365", json!(false), json!(null), no, None, Reason::Disabled, 0),
+        ("m365", json!(false), json!(UMESG), no, None, Reason::Disabled, 0),
+        ("security", json!(false), json!(null), no, None, Reason::Disabled, 0),
+        ("security", json!(false), json!(USG), no, None, Reason::Disabled, 0),
         // true | set
-        ("m365", json!(true), json!(USG), true, Some(USG), Reason::EnabledWithType, 0),
-        ("m365", json!(true), json!(UMESG), true, Some(UMESG), Reason::EnabledWithType, 0),
-        ("m365", json!(true), json!(UDG), true, Some(UDG), Reason::EnabledWithType, 0),
-        ("security", json!(true), json!(USG), true, Some(USG), Reason::EnabledWithType, 0),
+        ("m365", json!(true), json!(USG), yes, Some(USG), Reason::EnabledWithType, 0),
+        ("m365", json!(true), json!(UMESG), yes, Some(UMESG), Reason::EnabledWithType, 0),
+        ("m365", json!(true), json!(UDG), yes, Some(UDG), Reason::EnabledWithType, 0),
+        ("security", json!(true), json!(USG), yes, Some(USG), Reason::EnabledWithType, 0),
         // true | null → documented defaults
-        ("m365", json!(true), json!(null), true, Some(UDG), Reason::EnabledDefaultType, 0),
-        ("security", json!(true), json!(null), true, Some(USG), Reason::EnabledDefaultType, 0),
+        ("m365", json!(true), json!(null), yes, Some(UDG), Reason::EnabledDefaultType, 0),
+        ("security", json!(true), json!(null), yes, Some(USG), Reason::EnabledDefaultType, 0),
         // null | null → legacy M365 distribution (portal shows No writeback); security: documents disagree
-        ("m365", json!(null), json!(null), true, Some(UDG), Reason::LegacyMicrosoft365Default, Caveat::PortalShowsNoWriteback as u32),
-        ("security", json!(null), json!(null), false, None, Reason::NotConfigured, Caveat::DocumentsDisagree as u32),
+        ("m365", json!(null), json!(null), yes, Some(UDG), Reason::LegacyMicrosoft365Default, Caveat::PortalShowsNoWriteback as u32),
+        ("security", json!(null), json!(null), no, None, Reason::NotConfigured, Caveat::DocumentsDisagree as u32),
         // null | set → follow the type, flagged as unusual
-        ("m365", json!(null), json!(USG), true, Some(USG), Reason::UnsetEnabledWithType, Caveat::UnsetEnabledWithType as u32),
-        ("security", json!(null), json!(USG), true, Some(USG), Reason::UnsetEnabledWithType, Caveat::UnsetEnabledWithType as u32),
+        ("m365", json!(null), json!(USG), yes, Some(USG), Reason::UnsetEnabledWithType, Caveat::UnsetEnabledWithType as u32),
+        ("security", json!(null), json!(USG), yes, Some(USG), Reason::UnsetEnabledWithType, Caveat::UnsetEnabledWithType as u32),
         // Not eligible sources.
-        ("synced-security", json!(true), json!(USG), false, None, Reason::SyncedFromOnPremises, 0),
-        ("synced-m365", json!(null), json!(null), false, None, Reason::SyncedFromOnPremises, 0),
-        ("dl", json!(true), json!(UDG), false, None, Reason::KindNotEligible, 0),
-        ("mes", json!(null), json!(null), false, None, Reason::KindNotEligible, 0),
-        ("unknown", json!(true), json!(USG), false, None, Reason::KindUndetermined, 0),
+        ("synced-security", json!(true), json!(USG), no, None, Reason::SyncedFromOnPremises, 0),
+        ("synced-m365", json!(null), json!(null), no, None, Reason::SyncedFromOnPremises, 0),
+        ("dl", json!(true), json!(UDG), no, None, Reason::KindNotEligible, 0),
+        ("mes", json!(null), json!(null), no, None, Reason::KindNotEligible, 0),
+        // A kind that was not read: unknown, unless writeback is off.
+        ("unknown", json!(true), json!(USG), unknown, None, Reason::KindUndetermined, 0),
+        ("unknown", json!(null), json!(null), unknown, None, Reason::KindUndetermined, 0),
+        ("unknown", json!(false), json!(USG), no, None, Reason::Disabled, 0),
         // Unusual stored values are reported.
-        ("m365", json!(true), json!("UniversalSecurityGroup"), true, Some(USG), Reason::EnabledWithType, Caveat::TypeNotCanonical as u32),
-        ("m365", json!(true), json!("oddGroup"), true, Some("oddGroup"), Reason::EnabledWithType, Caveat::UnknownType as u32),
-        ("security", json!(true), json!(UDG), true, Some(UDG), Reason::EnabledWithType, Caveat::TypeNotAllowedForKind as u32),
+        ("m365", json!(true), json!("UniversalSecurityGroup"), yes, Some(USG), Reason::EnabledWithType, Caveat::TypeNotCanonical as u32),
+        // A type the documents do not name, or one the kind may not have:
+        // what the sync engine does is unknown, and it is said so.
+        ("m365", json!(true), json!("oddGroup"), unknown, None, Reason::UnknownType, Caveat::UnknownType as u32),
+        ("m365", json!(true), json!("universalFooGroup"), unknown, None, Reason::UnknownType, Caveat::UnknownType as u32),
+        ("m365", json!(null), json!("oddGroup"), unknown, None, Reason::UnknownType, Caveat::UnknownType as u32 | Caveat::UnsetEnabledWithType as u32),
+        ("m365", json!(false), json!("oddGroup"), no, None, Reason::Disabled, Caveat::UnknownType as u32),
+        ("security", json!(true), json!(UDG), unknown, None, Reason::TypeNotAllowedForKind, Caveat::TypeNotAllowedForKind as u32),
+        ("security", json!(null), json!(UMESG), unknown, None, Reason::TypeNotAllowedForKind, Caveat::TypeNotAllowedForKind as u32 | Caveat::UnsetEnabledWithType as u32),
+        ("security", json!(true), json!("oddGroup"), unknown, None, Reason::UnknownType, Caveat::UnknownType as u32),
     ];
     for (kind, e, t, written, as_type, reason, caveats) in rows {
         let g = group(kind, wb(e.clone(), t.clone()));
@@ -230,6 +241,9 @@ fn table_effective_behaviour() {
 fn table_rules_for_changing() {
     enum Want {
         Send(serde_json::Value),
+        /// Sent, but the portal's state and the effective writeback stay:
+        /// only the stored values become explicit.
+        Explicit(serde_json::Value),
         NoChange,
         Refused(RefusalCode),
     }
@@ -244,7 +258,20 @@ fn table_rules_for_changing() {
         ("m365", wb(json!(true), json!(USG)), "NoWriteback", Send(json!({"writebackConfiguration": {"isEnabled": false}}))),
         // The legacy null/null M365 group IS written back: No writeback must be sent.
         ("m365", wb(json!(null), json!(null)), "NoWriteback", Send(json!({"writebackConfiguration": {"isEnabled": false}}))),
-        ("security", wb(json!(null), json!(null)), "NoWriteback", Send(json!({"writebackConfiguration": {"isEnabled": false}}))),
+        // Not written back per the portal document, but the documents
+        // disagree: the explicit false settles it.
+        ("security", wb(json!(null), json!(null)), "NoWriteback", Explicit(json!({"writebackConfiguration": {"isEnabled": false}}))),
+        // Already the state the portal shows and the effective writeback,
+        // but stored with a null: sent, to make it explicit.
+        ("security", wb(json!(null), json!(USG)), "Security", Explicit(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": USG}}))),
+        ("security", wb(json!(true), json!(null)), "Security", Explicit(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": USG}}))),
+        ("m365", wb(json!(true), json!(null)), "Distribution", Explicit(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": UDG}}))),
+        ("m365", wb(json!(null), json!(UMESG)), "MailEnabledSecurity", Explicit(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": UMESG}}))),
+        // The legacy M365 default: the portal shows No writeback either way,
+        // but the effective writeback changes, so this is a real change.
+        ("m365", wb(json!(null), json!(null)), "Distribution", Send(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": UDG}}))),
+        // An unknown stored type made known: a real change.
+        ("m365", wb(json!(true), json!("universalFooGroup")), "Distribution", Send(json!({"writebackConfiguration": {"isEnabled": true, "onPremisesGroupType": UDG}}))),
         // Already in place: no change, nothing sent.
         ("m365", wb(json!(true), json!(USG)), "Security", NoChange),
         ("m365", wb(json!(true), json!("UniversalSecurityGroup")), "Security", NoChange),
@@ -265,7 +292,12 @@ fn table_rules_for_changing() {
         let d = g.validate_state(S::parse(state).unwrap());
         let label = format!("{} {} → {}: {:?}", kind, config, state, d);
         match (want, &d) {
-            (Send(body), Decision::Send { body: got, .. }) => assert_eq!(got, &body, "{}", label),
+            (Send(body), Decision::Send { body: got, makes_explicit: false, .. }) => assert_eq!(got, &body, "{}", label),
+            (Explicit(body), Decision::Send { body: got, makes_explicit: true, .. }) => {
+                assert_eq!(got, &body, "{}", label);
+                let summary = describe_change(&g, &d);
+                assert!(summary.contains("makes the stored value explicit"), "{}: {}", label, summary);
+            }
             (NoChange, Decision::NoChange) => {}
             (Refused(code), Decision::Refused(r)) => {
                 assert_eq!(r.code, code, "{}", label);
@@ -308,7 +340,7 @@ fn requests_as_graph_properties() {
     }
     // Only isEnabled, as the portal docs' example sends.
     match check(&m365, r#"{"writebackConfiguration": {"isEnabled": false}}"#) {
-        Decision::Send { body, after } => {
+        Decision::Send { body, after, .. } => {
             assert_eq!(body, json!({"writebackConfiguration": {"isEnabled": false}}));
             assert_eq!(after.on_premises_group_type, Some(T::UniversalDistributionGroup));
         }

@@ -29,6 +29,7 @@ struct AbiError {
     status: gwb_status,
     message: String,
     code: Option<String>,
+    request_id: Option<String>,
     http: u32,
 }
 
@@ -41,6 +42,7 @@ unsafe fn take_error(status: gwb_status, err: *mut gwb_error) -> AbiError {
         status,
         message: s(gwb_error_message(err)).unwrap_or_default(),
         code: s(gwb_error_graph_code(err)),
+        request_id: s(gwb_error_request_id(err)),
         http: gwb_error_http_status(err),
     };
     gwb_error_free(err);
@@ -157,6 +159,19 @@ impl Abi {
             }
             gwb_bulk_free(b);
             results
+        }
+    }
+
+    fn get_group(&self, id: &str) -> Result<Value, AbiError> {
+        let i = CString::new(id).unwrap();
+        let mut out = ptr::null_mut();
+        let mut e = ptr::null_mut();
+        unsafe {
+            let st = gwb_client_get_group(self.0, i.as_ptr(), ptr::null(), &mut out, &mut e);
+            if st != gwb_status::Ok {
+                return Err(take_error(st, e));
+            }
+            Ok(serde_json::from_str(&take_string(out)).unwrap())
         }
     }
 
@@ -643,6 +658,53 @@ fn fault_next_link_to_another_host() {
     assert!(e.message.contains("stopped after 1 page"), "the error does not say where it stopped: {:?}", e);
     std::thread::sleep(Duration::from_millis(100));
     assert!(foreign.seen.lock().unwrap().is_empty(), "the foreign host was contacted");
+}
+
+/// Through the C ABI: a server that echoes the token (in another letter
+/// case) in its error code, message and request id never gets it into a
+/// `gwb_error`; a one-group read answered with a page is INVALID_RESPONSE
+/// naming what came back; a refused nextLink names its whole origin.
+#[test]
+fn fault_hostile_answers_through_the_abi() {
+    const TOKEN: &str = "abi-Bearer-Token-0123456789abcdef";
+    let upper = TOKEN.to_uppercase();
+    let me = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let me2 = me.clone();
+    let graph = Hostile::start("127.0.0.1", move |path| {
+        if path.contains("echo") {
+            let body = json!({"error": {"code": format!("X_{}", upper), "message": format!("no {}", upper.to_lowercase()),
+                                        "innerError": {"request-id": format!("rid-{}", upper)}}});
+            Hostile::json(400, &body.to_string(), &format!("request-id: rid-{}\r\n", upper))
+        } else if path.contains("/beta/groups/") {
+            Hostile::json(200, r#"{"@odata.context":"x","value":[{"id":"a"}]}"#, "")
+        } else {
+            // The nextLink points at this host on another port.
+            let base = me2.lock().unwrap().clone();
+            let other = base.rsplit_once(':').map(|(h, _)| format!("{}:1", h)).unwrap_or_default();
+            let body = json!({"value": [{"id": "00000000-0000-4000-8000-000000000001", "groupTypes": ["Unified"]}],
+                              "@odata.nextLink": format!("{}/beta/groups?$skiptoken=x", other)});
+            Hostile::json(200, &body.to_string(), "")
+        }
+    });
+    *me.lock().unwrap() = graph.base.clone();
+    let client = Abi::new(json!({"endpoint": graph.base, "maxRetries": 0}), TOKEN);
+
+    let e = client.get_group("echo").unwrap_err();
+    assert_eq!(e.http, 400, "{:?}", e);
+    let shown = format!("{} {:?} {:?}", e.message, e.code, e.request_id).to_lowercase();
+    assert!(!shown.contains(&TOKEN.to_lowercase()), "the token reached the caller: {}", shown);
+    assert_eq!(e.request_id.as_deref(), Some("rid-[redacted]"), "{:?}", e);
+    assert_eq!(e.code.as_deref(), Some("X_[redacted]"), "{:?}", e);
+
+    let e = client.get_group("00000000-0000-4000-8000-000000000001").unwrap_err();
+    assert_eq!(e.status, gwb_status::InvalidResponse, "{:?}", e);
+    assert!(e.message.contains("was not that group") && e.message.contains("a collection page of 1 object(s)"), "{:?}", e);
+
+    let (_, err) = client.list(json!({}));
+    let e = err.expect("the nextLink to another port is refused");
+    assert_eq!(e.status, gwb_status::UntrustedUrl, "{:?}", e);
+    let other = graph.base.rsplit_once(':').map(|(h, _)| format!("{}:1", h)).unwrap();
+    assert!(e.message.contains(&other) && e.message.contains(&graph.base), "the message must name both origins: {:?}", e);
 }
 
 // ---- the simulator killed and restarted mid-run ----

@@ -2,7 +2,7 @@
 //! parsing of what the library writes.
 
 use group_writeback::domain::{
-    Decision, Group, GroupKind, OnPremisesGroupType, WritebackConfiguration, WritebackState,
+    Decision, Group, GroupKind, OnPremisesGroupType, WritebackConfiguration, WritebackState, WrittenBack,
 };
 use proptest::prelude::*;
 
@@ -87,9 +87,9 @@ proptest! {
         prop_assert_eq!(g2.portal().state, st);
         let eff = g2.effective();
         match st.target_type() {
-            None => prop_assert!(!eff.written_back),
+            None => prop_assert_eq!(eff.written_back, WrittenBack::No),
             Some(t) => {
-                prop_assert!(eff.written_back);
+                prop_assert_eq!(eff.written_back, WrittenBack::Yes);
                 prop_assert_eq!(eff.written_back_as, Some(t));
             }
         }

@@ -86,9 +86,10 @@ fn snapshot(p: &Progress) -> gwb_progress {
     }
 }
 
-impl From<GraphError> for FfiError {
-    fn from(e: GraphError) -> Self {
-        let status = match &e {
+/// The `gwb_status` of an error: the one table from errors to statuses, used
+/// for a call's error and for a bulk result's `error.gwbStatus`.
+pub(crate) fn status_of(e: &GraphError) -> gwb_status {
+    match e {
             GraphError::InvalidArgument(_) => gwb_status::InvalidArgument,
             GraphError::Network(_) => gwb_status::Network,
             GraphError::Graph { status: 404, .. } => gwb_status::NotFound,
@@ -102,8 +103,12 @@ impl From<GraphError> for FfiError {
             GraphError::InvalidResponse(_) => gwb_status::InvalidResponse,
             GraphError::Refused(_) => gwb_status::Refused,
             GraphError::Pending => gwb_status::Pending,
-        };
-        let mut f = FfiError::new(status, e.to_string());
+    }
+}
+
+impl From<GraphError> for FfiError {
+    fn from(e: GraphError) -> Self {
+        let mut f = FfiError::new(status_of(&e), e.to_string());
         f.graph_code = match &e {
             GraphError::Refused(r) => Some(r.code.name().to_string()),
             other => other.graph_code().map(str::to_string),
@@ -467,7 +472,8 @@ pub unsafe extern "C" fn gwb_client_set_request(
 /// is added for `search`/`count` when not given), `pageSize` (1–999),
 /// `maxItems`, `property` (extra properties to select), `writtenBack`
 /// (true/false: keep only groups that are / are not effectively written
-/// back), `writebackEnabled` (true/false: the portal's column), `raw`
+/// back; "unknown": only those for which the rules cannot tell),
+/// `writebackEnabled` (true/false: the portal's column), `raw`
 /// (Graph's objects without the explanation).
 ///
 /// # Safety

@@ -22,7 +22,7 @@ pub use client::*;
 
 use crate::domain::{
     Caveat, ChangeRequest, Decision, Effective, Group, GroupKind, OnPremisesTypeCode, Outcome,
-    Reason, RefusalCode, TriState, WritebackState,
+    Reason, RefusalCode, TriState, WritebackState, WrittenBack,
 };
 use crate::report;
 use std::collections::HashMap;
@@ -36,7 +36,12 @@ use std::sync::{Mutex, OnceLock};
 /// a struct's layout or an enum's numbering changes incompatibly; callers
 /// compare `gwb_abi_version()` with the `GWB_ABI_VERSION` they were built
 /// against and refuse to run on a mismatch.
-pub const GWB_ABI_VERSION: u32 = 1;
+///
+/// Version 2: `gwb_effective.written_back` is a `gwb_written_back`
+/// (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
+/// UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
+/// `gwb_change_summary` and `gwb_written_back_name` are new.
+pub const GWB_ABI_VERSION: u32 = 2;
 
 /// The status of a fallible call. Numbers are stable and never reused.
 #[repr(u32)]
@@ -80,7 +85,7 @@ pub enum gwb_status {
 }
 
 impl gwb_status {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             gwb_status::Ok => "ok",
             gwb_status::NullParameter => "nullParameter",
@@ -152,6 +157,8 @@ pub struct gwb_change {
     decision: Decision,
     body: Option<CString>,
     message: Option<CString>,
+    summary: CString,
+    json: String,
 }
 
 /// The portal's view of a group: its two columns and the state setting.
@@ -170,8 +177,11 @@ pub struct gwb_portal {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct gwb_effective {
-    pub written_back: bool,
-    /// The on-premises type it is written back as (UNSET when not written back).
+    /// YES, NO, or UNKNOWN when the rules cannot tell (a stored type that is
+    /// not documented or not allowed for the kind, a kind that was not read):
+    /// never a guess.
+    pub written_back: WrittenBack,
+    /// The on-premises type it is written back as (UNSET unless YES).
     pub written_back_as: OnPremisesTypeCode,
     pub reason: Reason,
     /// `gwb_caveat` flags, OR-ed.
@@ -628,8 +638,9 @@ pub unsafe extern "C" fn gwb_group_to_json(
 /// The group as Graph JSON plus what the rules say of it: `kind`,
 /// `isSynced`, `isDynamic`, `portal` {`writebackEnabled`,
 /// `targetWritebackType`, `state`, `stateDisplayName`} and `effective`
-/// {`writtenBack`, `writtenBackAs`, `reason`, `explanation`, `caveats`
-/// [{`code`, `message`}]}. On success `*json_out` is a new string, freed
+/// {`writtenBack` (true, false, or null when unknown), `writtenBackAs`,
+/// `displayName` ("Distribution", "Not written back", "Unknown", ...),
+/// `reason`, `explanation`, `caveats` [{`code`, `message`}]}. On success `*json_out` is a new string, freed
 /// with `gwb_string_free`.
 ///
 /// # Safety
@@ -697,7 +708,7 @@ pub unsafe extern "C" fn gwb_explain_json(
 
 // ------------------------------------------------------------------ validation
 
-fn make_change(decision: Decision, change_out: *mut *mut gwb_change) {
+fn make_change(group: &Group, decision: Decision, change_out: *mut *mut gwb_change) {
     let body = match &decision {
         Decision::Send { body, .. } => Some(to_cstring(&body.to_string())),
         _ => None,
@@ -706,7 +717,9 @@ fn make_change(decision: Decision, change_out: *mut *mut gwb_change) {
         Decision::Refused(r) => Some(to_cstring(&r.message)),
         _ => None,
     };
-    let handle = Box::new(gwb_change { decision, body, message });
+    let summary = to_cstring(&crate::domain::describe_change(group, &decision));
+    let json = report::decision(group, &decision).to_string();
+    let handle = Box::new(gwb_change { decision, body, message, summary, json });
     // SAFETY: callers checked `change_out` is non-NULL.
     unsafe { write_out(change_out, Box::into_raw(handle)) };
 }
@@ -744,7 +757,7 @@ pub unsafe extern "C" fn gwb_validate_state(
             }
             Some(st) => st,
         };
-        make_change(g.group.validate_state(st), change_out);
+        make_change(&g.group, g.group.validate_state(st), change_out);
         Ok(())
     })
 }
@@ -778,7 +791,7 @@ pub unsafe extern "C" fn gwb_validate_request(
         }
         let req = ChangeRequest::from_json_str(text)
             .map_err(|e| FfiError::new(gwb_status::InvalidJson, e.to_string()))?;
-        make_change(g.group.validate(&req), change_out);
+        make_change(&g.group, g.group.validate(&req), change_out);
         Ok(())
     })
 }
@@ -829,8 +842,33 @@ pub unsafe extern "C" fn gwb_change_message(change: *const gwb_change) -> *const
     with_change(change, ptr::null(), |c| borrowed(&c.message))
 }
 
-/// The decision as JSON: `{"outcome": "send"|"noChange"|"refused", "body",
-/// "after", "refusal": {"code", "message"}}`. On success `*json_out` is a
+/// Whether a SEND only makes the stored values explicit: the portal's state
+/// and the effective writeback stay the same (e.g. a security group with
+/// `isEnabled` null and type universalSecurityGroup, set to Security). Such
+/// a change is sent, not skipped. False for any other outcome or NULL.
+///
+/// # Safety
+/// `change` is NULL or a live `gwb_change`.
+#[no_mangle]
+pub unsafe extern "C" fn gwb_change_makes_explicit(change: *const gwb_change) -> bool {
+    with_change(change, false, |c| matches!(c.decision, Decision::Send { makes_explicit: true, .. }))
+}
+
+/// One line saying what the change does, in the portal's words, for a
+/// preview ("Security -> No writeback (effective: Security -> Not written
+/// back)"; "... makes the stored value explicit ..."; "no change: ..."; the
+/// refusal's message). Borrowed from `change`; NULL when `change` is NULL.
+///
+/// # Safety
+/// `change` is NULL or a live `gwb_change`.
+#[no_mangle]
+pub unsafe extern "C" fn gwb_change_summary(change: *const gwb_change) -> *const c_char {
+    with_change(change, ptr::null(), |c| c.summary.as_ptr())
+}
+
+/// The decision as JSON: `{"outcome": "send"|"noChange"|"refused",
+/// "makesExplicit", "body", "after", "summary", "refusal": {"code",
+/// "message"}}`. On success `*json_out` is a
 /// new string, freed with `gwb_string_free`.
 ///
 /// # Safety
@@ -844,7 +882,7 @@ pub unsafe extern "C" fn gwb_change_to_json(
     guard(error_out, || {
         // SAFETY: per contract.
         let c = unsafe { arg_ref(change, "change") }?;
-        owned_string_out(json_out, &report::decision(&c.decision).to_string())
+        owned_string_out(json_out, &c.json)
     })
 }
 
@@ -949,7 +987,7 @@ pub extern "C" fn gwb_onprem_type_name(onprem_type: u32) -> *const c_char {
     })
 }
 
-const REASONS: [Reason; 10] = [
+const REASONS: [Reason; 12] = [
     Reason::Unset,
     Reason::SyncedFromOnPremises,
     Reason::KindNotEligible,
@@ -960,7 +998,16 @@ const REASONS: [Reason; 10] = [
     Reason::NotConfigured,
     Reason::UnsetEnabledWithType,
     Reason::KindUndetermined,
+    Reason::UnknownType,
+    Reason::TypeNotAllowedForKind,
 ];
+
+/// The name of a `gwb_written_back` ("yes", "no", "unknown"; "unset" for
+/// UNSET), or NULL for a number that is not one. Static.
+#[no_mangle]
+pub extern "C" fn gwb_written_back_name(written_back: u32) -> *const c_char {
+    guard_value(ptr::null(), || WrittenBack::from_u32(written_back).map_or(ptr::null(), |w| static_cstr(w.name())))
+}
 
 /// The name of a `gwb_reason` (e.g. "legacyMicrosoft365Default"), or NULL
 /// for a number that is not a reason. Static.

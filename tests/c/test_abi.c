@@ -274,7 +274,7 @@ static void test_parse_fixtures(void) {
     CHECK(gwb_group_onprem_type_raw(g) == NULL);
     gwb_effective e = {0};
     CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-    CHECK(e.written_back);
+    CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_YES);
     CHECK_UINT(e.written_back_as, GWB_ONPREM_TYPE_UNIVERSAL_DISTRIBUTION);
     CHECK_UINT(e.reason, GWB_REASON_LEGACY_MICROSOFT365_DEFAULT);
     CHECK_UINT(e.caveats, GWB_CAVEAT_PORTAL_SHOWS_NO_WRITEBACK);
@@ -293,7 +293,7 @@ static void test_parse_fixtures(void) {
     CHECK_UINT(gwb_group_onprem_type(g), GWB_ONPREM_TYPE_UNSET);
     gwb_effective e = {0};
     CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-    CHECK(!e.written_back);
+    CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_NO);
     CHECK_UINT(e.reason, GWB_REASON_NOT_CONFIGURED);
     CHECK_UINT(e.caveats, GWB_CAVEAT_DOCUMENTS_DISAGREE);
     gwb_group_free(g);
@@ -326,7 +326,7 @@ static void test_parse_fixtures(void) {
     CHECK_UINT(p.state, GWB_WRITEBACK_STATE_NO_WRITEBACK);
     gwb_effective e = {0};
     CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-    CHECK(e.written_back);
+    CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_YES);
     CHECK_UINT(e.reason, GWB_REASON_LEGACY_MICROSOFT365_DEFAULT);
     gwb_group_free(g);
     free(text);
@@ -350,7 +350,7 @@ static void test_parse_fixtures(void) {
       CHECK_UINT(gwb_group_get_kind(g), GWB_GROUP_KIND_DISTRIBUTION);
       gwb_effective e = {0};
       CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-      CHECK(!e.written_back);
+      CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_NO);
       CHECK_UINT(e.reason, GWB_REASON_KIND_NOT_ELIGIBLE);
       gwb_group_free(g);
     }
@@ -372,7 +372,7 @@ static void test_parse_fixtures(void) {
       CHECK_UINT(gwb_group_get_kind(g), GWB_GROUP_KIND_UNDETERMINED);
       gwb_effective e = {0};
       CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-      CHECK(!e.written_back);
+      CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_UNKNOWN);
       CHECK_UINT(e.reason, GWB_REASON_KIND_UNDETERMINED);
       gwb_group_free(g);
       free(el);
@@ -425,7 +425,7 @@ static void test_parse_fixtures(void) {
     CHECK_UINT(gwb_group_get_kind(g), GWB_GROUP_KIND_MAIL_ENABLED_SECURITY);
     gwb_effective e = {0};
     CHECK_STATUS(gwb_group_effective(g, &e, NULL), GWB_STATUS_OK);
-    CHECK(!e.written_back);
+    CHECK_UINT(e.written_back, GWB_WRITTEN_BACK_NO);
     CHECK_UINT(e.reason, GWB_REASON_SYNCED_FROM_ON_PREMISES);
     gwb_group_free(g);
     free(text);
@@ -723,9 +723,9 @@ static void test_null_parameters(void) {
   CHECK_STATUS(gwb_group_portal(NULL, NULL, NULL), GWB_STATUS_NULL_PARAMETER);
 
   /* gwb_group_effective */
-  gwb_effective e = {true, 77, 77, 77};
+  gwb_effective e = {77, 77, 77, 77};
   CHECK_ERROR(gwb_group_effective(NULL, &e, &err), err, GWB_STATUS_NULL_PARAMETER, "'group'");
-  CHECK(e.written_back == true && e.written_back_as == 77 && e.reason == 77 && e.caveats == 77);
+  CHECK(e.written_back == 77 && e.written_back_as == 77 && e.reason == 77 && e.caveats == 77);
   CHECK_ERROR(gwb_group_effective(g, NULL, &err), err, GWB_STATUS_NULL_PARAMETER, "'effective_out'");
   CHECK_STATUS(gwb_group_effective(g, NULL, NULL), GWB_STATUS_NULL_PARAMETER);
 
@@ -810,12 +810,15 @@ struct eff_row {
   gwb_onprem_type target;
   gwb_writeback_state state;
   /* what really happens */
-  bool written;
+  gwb_written_back written;
   gwb_onprem_type as;
   gwb_reason reason;
   uint32_t caveats;
 };
 
+#define W_YES GWB_WRITTEN_BACK_YES
+#define W_NO GWB_WRITTEN_BACK_NO
+#define W_UNKNOWN GWB_WRITTEN_BACK_UNKNOWN
 #define K_M GWB_GROUP_KIND_MICROSOFT365
 #define K_S GWB_GROUP_KIND_SECURITY
 #define T_UNSET GWB_ONPREM_TYPE_UNSET
@@ -833,92 +836,98 @@ struct eff_row {
 
 static const struct eff_row effective_table[] = {
     /* false | any: not written back */
-    {"m365 false/null", P_M365, J_FALSE, J_NULL, K_M, TS_F, false, T_UNSET, S_NONE, false, T_UNSET,
+    {"m365 false/null", P_M365, J_FALSE, J_NULL, K_M, TS_F, false, T_UNSET, S_NONE, W_NO, T_UNSET,
      GWB_REASON_DISABLED, 0},
-    {"m365 false/udg", P_M365, J_FALSE, J_UDG, K_M, TS_F, false, T_UDG, S_NONE, false, T_UNSET, GWB_REASON_DISABLED, 0},
-    {"m365 false/usg", P_M365, J_FALSE, J_USG, K_M, TS_F, false, T_USG, S_NONE, false, T_UNSET, GWB_REASON_DISABLED, 0},
-    {"m365 false/umesg", P_M365, J_FALSE, J_UMESG, K_M, TS_F, false, T_UMESG, S_NONE, false, T_UNSET,
+    {"m365 false/udg", P_M365, J_FALSE, J_UDG, K_M, TS_F, false, T_UDG, S_NONE, W_NO, T_UNSET, GWB_REASON_DISABLED, 0},
+    {"m365 false/usg", P_M365, J_FALSE, J_USG, K_M, TS_F, false, T_USG, S_NONE, W_NO, T_UNSET, GWB_REASON_DISABLED, 0},
+    {"m365 false/umesg", P_M365, J_FALSE, J_UMESG, K_M, TS_F, false, T_UMESG, S_NONE, W_NO, T_UNSET,
      GWB_REASON_DISABLED, 0},
-    {"sec false/null", P_SEC, J_FALSE, J_NULL, K_S, TS_F, false, T_UNSET, S_NONE, false, T_UNSET, GWB_REASON_DISABLED,
+    {"sec false/null", P_SEC, J_FALSE, J_NULL, K_S, TS_F, false, T_UNSET, S_NONE, W_NO, T_UNSET, GWB_REASON_DISABLED,
      0},
-    {"sec false/usg", P_SEC, J_FALSE, J_USG, K_S, TS_F, false, T_USG, S_NONE, false, T_UNSET, GWB_REASON_DISABLED, 0},
-    {"sec false/udg", P_SEC, J_FALSE, J_UDG, K_S, TS_F, false, T_UDG, S_NONE, false, T_UNSET, GWB_REASON_DISABLED,
+    {"sec false/usg", P_SEC, J_FALSE, J_USG, K_S, TS_F, false, T_USG, S_NONE, W_NO, T_UNSET, GWB_REASON_DISABLED, 0},
+    {"sec false/udg", P_SEC, J_FALSE, J_UDG, K_S, TS_F, false, T_UDG, S_NONE, W_NO, T_UNSET, GWB_REASON_DISABLED,
      GWB_CAVEAT_TYPE_NOT_ALLOWED_FOR_KIND},
     /* true | set: written back as that type */
-    {"m365 true/udg", P_M365, J_TRUE, J_UDG, K_M, TS_T, true, T_UDG, S_DIST, true, T_UDG, GWB_REASON_ENABLED_WITH_TYPE,
+    {"m365 true/udg", P_M365, J_TRUE, J_UDG, K_M, TS_T, true, T_UDG, S_DIST, W_YES, T_UDG, GWB_REASON_ENABLED_WITH_TYPE,
      0},
-    {"m365 true/usg", P_M365, J_TRUE, J_USG, K_M, TS_T, true, T_USG, S_SEC, true, T_USG, GWB_REASON_ENABLED_WITH_TYPE,
+    {"m365 true/usg", P_M365, J_TRUE, J_USG, K_M, TS_T, true, T_USG, S_SEC, W_YES, T_USG, GWB_REASON_ENABLED_WITH_TYPE,
      0},
-    {"m365 true/umesg", P_M365, J_TRUE, J_UMESG, K_M, TS_T, true, T_UMESG, S_MES, true, T_UMESG,
+    {"m365 true/umesg", P_M365, J_TRUE, J_UMESG, K_M, TS_T, true, T_UMESG, S_MES, W_YES, T_UMESG,
      GWB_REASON_ENABLED_WITH_TYPE, 0},
-    {"sec true/usg", P_SEC, J_TRUE, J_USG, K_S, TS_T, true, T_USG, S_SEC, true, T_USG, GWB_REASON_ENABLED_WITH_TYPE, 0},
-    {"sec true/udg", P_SEC, J_TRUE, J_UDG, K_S, TS_T, true, T_UDG, S_DIST, true, T_UDG, GWB_REASON_ENABLED_WITH_TYPE,
+    {"sec true/usg", P_SEC, J_TRUE, J_USG, K_S, TS_T, true, T_USG, S_SEC, W_YES, T_USG, GWB_REASON_ENABLED_WITH_TYPE, 0},
+    {"sec true/udg", P_SEC, J_TRUE, J_UDG, K_S, TS_T, true, T_UDG, S_DIST, W_UNKNOWN, T_UNSET, GWB_REASON_TYPE_NOT_ALLOWED_FOR_KIND,
      GWB_CAVEAT_TYPE_NOT_ALLOWED_FOR_KIND},
     /* true | null: the kind's documented default */
-    {"m365 true/null", P_M365, J_TRUE, J_NULL, K_M, TS_T, true, T_UNSET, S_DIST, true, T_UDG,
+    {"m365 true/null", P_M365, J_TRUE, J_NULL, K_M, TS_T, true, T_UNSET, S_DIST, W_YES, T_UDG,
      GWB_REASON_ENABLED_DEFAULT_TYPE, 0},
-    {"sec true/null", P_SEC, J_TRUE, J_NULL, K_S, TS_T, true, T_UNSET, S_SEC, true, T_USG,
+    {"sec true/null", P_SEC, J_TRUE, J_NULL, K_S, TS_T, true, T_UNSET, S_SEC, W_YES, T_USG,
      GWB_REASON_ENABLED_DEFAULT_TYPE, 0},
     /* null | null: M365 written back as distribution (portal says No
        writeback); security not, and the documents disagree */
-    {"m365 null/null", P_M365, J_NULL, J_NULL, K_M, TS_U, false, T_UNSET, S_NONE, true, T_UDG,
+    {"m365 null/null", P_M365, J_NULL, J_NULL, K_M, TS_U, false, T_UNSET, S_NONE, W_YES, T_UDG,
      GWB_REASON_LEGACY_MICROSOFT365_DEFAULT, GWB_CAVEAT_PORTAL_SHOWS_NO_WRITEBACK},
-    {"m365 no key", P_M365, OMIT, NULL, K_M, TS_U, false, T_UNSET, S_NONE, true, T_UDG,
+    {"m365 no key", P_M365, OMIT, NULL, K_M, TS_U, false, T_UNSET, S_NONE, W_YES, T_UDG,
      GWB_REASON_LEGACY_MICROSOFT365_DEFAULT, GWB_CAVEAT_PORTAL_SHOWS_NO_WRITEBACK},
-    {"sec null/null", P_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, false, T_UNSET,
+    {"sec null/null", P_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, W_NO, T_UNSET,
      GWB_REASON_NOT_CONFIGURED, GWB_CAVEAT_DOCUMENTS_DISAGREE},
-    {"sec no key", P_SEC, OMIT, NULL, K_S, TS_U, false, T_UNSET, S_NONE, false, T_UNSET, GWB_REASON_NOT_CONFIGURED,
+    {"sec no key", P_SEC, OMIT, NULL, K_S, TS_U, false, T_UNSET, S_NONE, W_NO, T_UNSET, GWB_REASON_NOT_CONFIGURED,
      GWB_CAVEAT_DOCUMENTS_DISAGREE},
     /* null | set: follows the type, unusual */
-    {"m365 null/usg", P_M365, J_NULL, J_USG, K_M, TS_U, false, T_USG, S_SEC, true, T_USG,
+    {"m365 null/usg", P_M365, J_NULL, J_USG, K_M, TS_U, false, T_USG, S_SEC, W_YES, T_USG,
      GWB_REASON_UNSET_ENABLED_WITH_TYPE, GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE},
-    {"m365 null/udg", P_M365, J_NULL, J_UDG, K_M, TS_U, false, T_UDG, S_DIST, true, T_UDG,
+    {"m365 null/udg", P_M365, J_NULL, J_UDG, K_M, TS_U, false, T_UDG, S_DIST, W_YES, T_UDG,
      GWB_REASON_UNSET_ENABLED_WITH_TYPE, GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE},
-    {"m365 null/umesg", P_M365, J_NULL, J_UMESG, K_M, TS_U, false, T_UMESG, S_MES, true, T_UMESG,
+    {"m365 null/umesg", P_M365, J_NULL, J_UMESG, K_M, TS_U, false, T_UMESG, S_MES, W_YES, T_UMESG,
      GWB_REASON_UNSET_ENABLED_WITH_TYPE, GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE},
-    {"sec null/usg", P_SEC, J_NULL, J_USG, K_S, TS_U, false, T_USG, S_SEC, true, T_USG,
+    {"sec null/usg", P_SEC, J_NULL, J_USG, K_S, TS_U, false, T_USG, S_SEC, W_YES, T_USG,
      GWB_REASON_UNSET_ENABLED_WITH_TYPE, GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE},
-    {"sec null/Pascal udg", P_SEC, J_NULL, "\"UniversalDistributionGroup\"", K_S, TS_U, false, T_UDG, S_DIST, true, T_UDG,
-     GWB_REASON_UNSET_ENABLED_WITH_TYPE,
+    {"sec null/Pascal udg", P_SEC, J_NULL, "\"UniversalDistributionGroup\"", K_S, TS_U, false, T_UDG, S_DIST, W_UNKNOWN,
+     T_UNSET, GWB_REASON_TYPE_NOT_ALLOWED_FOR_KIND,
      GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE | GWB_CAVEAT_TYPE_NOT_ALLOWED_FOR_KIND | GWB_CAVEAT_TYPE_NOT_CANONICAL},
-    {"synced m365 true/Pascal", P_SYNCED_M365, J_TRUE, J_PASCAL_USG, K_M, TS_T, true, T_USG, S_SEC, false, T_UNSET,
+    {"synced m365 true/Pascal", P_SYNCED_M365, J_TRUE, J_PASCAL_USG, K_M, TS_T, true, T_USG, S_SEC, W_NO, T_UNSET,
      GWB_REASON_SYNCED_FROM_ON_PREMISES, GWB_CAVEAT_TYPE_NOT_CANONICAL},
     /* dynamic membership changes nothing */
-    {"dynamic m365 true/null", P_DYN_M365, J_TRUE, J_NULL, K_M, TS_T, true, T_UNSET, S_DIST, true, T_UDG,
+    {"dynamic m365 true/null", P_DYN_M365, J_TRUE, J_NULL, K_M, TS_T, true, T_UNSET, S_DIST, W_YES, T_UDG,
      GWB_REASON_ENABLED_DEFAULT_TYPE, 0},
-    {"dynamic sec null/null", P_DYN_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, false, T_UNSET,
+    {"dynamic sec null/null", P_DYN_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, W_NO, T_UNSET,
      GWB_REASON_NOT_CONFIGURED, GWB_CAVEAT_DOCUMENTS_DISAGREE},
     /* PascalCase: known, with a caveat; an unknown type: kept, with a caveat */
-    {"m365 true/Pascal", P_M365, J_TRUE, J_PASCAL_USG, K_M, TS_T, true, T_USG, S_SEC, true, T_USG,
+    {"m365 true/Pascal", P_M365, J_TRUE, J_PASCAL_USG, K_M, TS_T, true, T_USG, S_SEC, W_YES, T_USG,
      GWB_REASON_ENABLED_WITH_TYPE, GWB_CAVEAT_TYPE_NOT_CANONICAL},
-    {"m365 true/unknown", P_M365, J_TRUE, J_ODD, K_M, TS_T, true, T_UNKNOWN, GWB_WRITEBACK_STATE_UNSET, true, T_UNKNOWN,
-     GWB_REASON_ENABLED_WITH_TYPE, GWB_CAVEAT_UNKNOWN_TYPE},
-    {"m365 false/unknown", P_M365, J_FALSE, J_ODD, K_M, TS_F, false, T_UNKNOWN, S_NONE, false, T_UNSET,
+    {"m365 true/unknown", P_M365, J_TRUE, J_ODD, K_M, TS_T, true, T_UNKNOWN, GWB_WRITEBACK_STATE_UNSET, W_UNKNOWN, T_UNSET,
+     GWB_REASON_UNKNOWN_TYPE, GWB_CAVEAT_UNKNOWN_TYPE},
+    {"m365 false/unknown", P_M365, J_FALSE, J_ODD, K_M, TS_F, false, T_UNKNOWN, S_NONE, W_NO, T_UNSET,
      GWB_REASON_DISABLED, GWB_CAVEAT_UNKNOWN_TYPE},
     /* synced from on-premises: never written back */
-    {"synced m365 true/usg", P_SYNCED_M365, J_TRUE, J_USG, K_M, TS_T, true, T_USG, S_SEC, false, T_UNSET,
+    {"synced m365 true/usg", P_SYNCED_M365, J_TRUE, J_USG, K_M, TS_T, true, T_USG, S_SEC, W_NO, T_UNSET,
      GWB_REASON_SYNCED_FROM_ON_PREMISES, 0},
-    {"synced sec null/null", P_SYNCED_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, false, T_UNSET,
+    {"synced sec null/null", P_SYNCED_SEC, J_NULL, J_NULL, K_S, TS_U, false, T_UNSET, S_NONE, W_NO, T_UNSET,
      GWB_REASON_SYNCED_FROM_ON_PREMISES, 0},
-    {"no longer synced sec true/usg", P_UNSYNCED_SEC, J_TRUE, J_USG, K_S, TS_T, true, T_USG, S_SEC, true, T_USG,
+    {"no longer synced sec true/usg", P_UNSYNCED_SEC, J_TRUE, J_USG, K_S, TS_T, true, T_USG, S_SEC, W_YES, T_USG,
      GWB_REASON_ENABLED_WITH_TYPE, 0},
     /* distribution and mail-enabled security: not eligible */
     {"distribution null/null", P_DIST, J_NULL, J_NULL, GWB_GROUP_KIND_DISTRIBUTION, TS_U, false, T_UNSET, S_NONE,
-     false, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
-    {"distribution true/udg", P_DIST, J_TRUE, J_UDG, GWB_GROUP_KIND_DISTRIBUTION, TS_T, true, T_UDG, S_DIST, false,
+     W_NO, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
+    {"distribution true/udg", P_DIST, J_TRUE, J_UDG, GWB_GROUP_KIND_DISTRIBUTION, TS_T, true, T_UDG, S_DIST, W_NO,
      T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
     {"mail-enabled sec null/null", P_MES, J_NULL, J_NULL, GWB_GROUP_KIND_MAIL_ENABLED_SECURITY, TS_U, false, T_UNSET,
-     S_NONE, false, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
+     S_NONE, W_NO, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
     {"mail-enabled sec true/umesg", P_MES, J_TRUE, J_UMESG, GWB_GROUP_KIND_MAIL_ENABLED_SECURITY, TS_T, true, T_UMESG,
-     S_MES, false, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
+     S_MES, W_NO, T_UNSET, GWB_REASON_KIND_NOT_ELIGIBLE, 0},
     /* kind not read */
     {"undetermined null/null", P_UNDETERMINED, J_NULL, J_NULL, GWB_GROUP_KIND_UNDETERMINED, TS_U, false, T_UNSET,
-     S_NONE, false, T_UNSET, GWB_REASON_KIND_UNDETERMINED, 0},
+     S_NONE, W_UNKNOWN, T_UNSET, GWB_REASON_KIND_UNDETERMINED, 0},
     {"neither security nor mail", "\"groupTypes\":[],\"securityEnabled\":false,\"mailEnabled\":false", J_TRUE, J_NULL,
-     GWB_GROUP_KIND_UNDETERMINED, TS_T, true, T_UNSET, GWB_WRITEBACK_STATE_UNSET, false, T_UNSET,
+     GWB_GROUP_KIND_UNDETERMINED, TS_T, true, T_UNSET, GWB_WRITEBACK_STATE_UNSET, W_UNKNOWN, T_UNSET,
      GWB_REASON_KIND_UNDETERMINED, 0},
     {"undetermined true/usg", P_UNDETERMINED, J_TRUE, J_USG, GWB_GROUP_KIND_UNDETERMINED, TS_T, true, T_USG, S_SEC,
-     false, T_UNSET, GWB_REASON_KIND_UNDETERMINED, 0},
+     W_UNKNOWN, T_UNSET, GWB_REASON_KIND_UNDETERMINED, 0},
+    {"undetermined false/usg", P_UNDETERMINED, J_FALSE, J_USG, GWB_GROUP_KIND_UNDETERMINED, TS_F, false, T_USG, S_NONE,
+     W_NO, T_UNSET, GWB_REASON_DISABLED, 0},
+    {"m365 true/universalFooGroup", P_M365, J_TRUE, "\"universalFooGroup\"", K_M, TS_T, true, T_UNKNOWN,
+     GWB_WRITEBACK_STATE_UNSET, W_UNKNOWN, T_UNSET, GWB_REASON_UNKNOWN_TYPE, GWB_CAVEAT_UNKNOWN_TYPE},
+    {"sec null/umesg", P_SEC, J_NULL, J_UMESG, K_S, TS_U, false, T_UMESG, S_MES, W_UNKNOWN, T_UNSET,
+     GWB_REASON_TYPE_NOT_ALLOWED_FOR_KIND, GWB_CAVEAT_TYPE_NOT_ALLOWED_FOR_KIND | GWB_CAVEAT_UNSET_ENABLED_WITH_TYPE},
 };
 
 static void test_effective_table(void) {
@@ -939,10 +948,10 @@ static void test_effective_table(void) {
     CHECK_UINT(p.target_type, r->target);
     CHECK_UINT(p.state, r->state);
 
-    gwb_effective e = {true, 77, 77, 77};
+    gwb_effective e = {77, 77, 77, 77};
     CHECK_STATUS(gwb_group_effective(g, &e, &err), GWB_STATUS_OK);
     CHECK(err == NULL);
-    CHECK(e.written_back == r->written);
+    CHECK_UINT(e.written_back, r->written);
     CHECK_UINT(e.written_back_as, r->as);
     CHECK_UINT(e.reason, r->reason);
     CHECK_UINT(e.caveats, r->caveats);
@@ -953,7 +962,8 @@ static void test_effective_table(void) {
     char needle[160];
     snprintf(needle, sizeof needle, "\"reason\":\"%s\"", or_null(gwb_reason_name(r->reason)));
     CHECK_HAS(json, needle);
-    snprintf(needle, sizeof needle, "\"writtenBack\":%s", r->written ? "true" : "false");
+    snprintf(needle, sizeof needle, "\"writtenBack\":%s",
+             r->written == GWB_WRITTEN_BACK_YES ? "true" : r->written == GWB_WRITTEN_BACK_NO ? "false" : "null");
     CHECK_HAS(json, needle);
     snprintf(needle, sizeof needle, "\"state\":\"%s\"", or_null(gwb_state_name(r->state)));
     CHECK_HAS(json, needle);
@@ -966,11 +976,12 @@ static void test_effective_table(void) {
       else
         CHECK_LACKS(json, needle);
     }
-    if (r->written && r->as != T_UNKNOWN) {
+    if (r->written == GWB_WRITTEN_BACK_YES && r->as != T_UNKNOWN) {
       snprintf(needle, sizeof needle, "\"writtenBackAs\":\"%s\"", or_null(gwb_onprem_type_name(r->as)));
       CHECK_HAS(json, needle);
-    } else if (!r->written) {
+    } else if (r->written != GWB_WRITTEN_BACK_YES) {
       CHECK_HAS(json, "\"writtenBackAs\":null");
+      CHECK_HAS(json, r->written == GWB_WRITTEN_BACK_NO ? "\"displayName\":\"Not written back\"" : "\"displayName\":\"Unknown\"");
     }
     gwb_string_free(json);
     gwb_group_free(g);
@@ -1074,6 +1085,13 @@ static void check_change_at(const gwb_change *c, gwb_outcome outcome, const char
   } else {
     record(msg == NULL, file, line, "CHECK_CHANGE", "no message unless refused");
   }
+  const char *summary = gwb_change_summary(c);
+  record(summary != NULL && summary[0] != '\0', file, line, "CHECK_CHANGE", "a change has a summary");
+  if (outcome == GWB_OUTCOME_REFUSED && summary && msg)
+    record(strcmp(summary, msg) == 0, file, line, "CHECK_CHANGE", "a refusal's summary is its message");
+  if (outcome == GWB_OUTCOME_NO_CHANGE && summary) check_has_at(summary, "no change", "summary of no change", file, line);
+  if (outcome != GWB_OUTCOME_SEND)
+    record(!gwb_change_makes_explicit(c), file, line, "CHECK_CHANGE", "only a SEND makes a value explicit");
 
   char *json = STRING_SENTINEL;
   gwb_error *err = NULL;
@@ -1232,6 +1250,41 @@ static const struct req_row request_table[] = {
      NULL, R_NONE, "UTF-8"},
 };
 
+/* A change that leaves the portal's state and the effective writeback as they
+ * are, but stores explicit values, is sent and says so; a real change is not
+ * marked. */
+static void test_makes_explicit(void) {
+  static const struct {
+    const char *props, *en, *type;
+    gwb_writeback_state state;
+    bool explicit_;
+    const char *summary;
+  } rows[] = {
+      {P_SEC, J_NULL, J_USG, S_SEC, true, "Security -> Security: makes the stored value explicit (isEnabled null -> true)"},
+      {P_SEC, J_TRUE, J_NULL, S_SEC, true, "onPremisesGroupType null -> universalSecurityGroup"},
+      {P_SEC, J_NULL, J_NULL, S_NONE, true, "the effective writeback stays Not written back"},
+      {P_M365, J_NULL, J_NULL, S_NONE, false, "No writeback -> No writeback (effective: Distribution -> Not written back)"},
+      {P_M365, J_TRUE, J_USG, GWB_WRITEBACK_STATE_DISTRIBUTION, false, "Security -> Distribution (effective: Security -> Distribution)"},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    gwb_group *g = MAKE_GROUP(rows[i].props, rows[i].en, rows[i].type);
+    if (!g) continue;
+    gwb_change *c = NULL;
+    CHECK_STATUS(gwb_validate_state(g, rows[i].state, &c, NULL), GWB_STATUS_OK);
+    CHECK_UINT(gwb_change_outcome(c), GWB_OUTCOME_SEND);
+    CHECK(gwb_change_makes_explicit(c) == rows[i].explicit_);
+    CHECK_HAS(gwb_change_summary(c), rows[i].summary);
+    char *json = NULL;
+    CHECK_STATUS(gwb_change_to_json(c, &json, NULL), GWB_STATUS_OK);
+    CHECK_HAS(json, rows[i].explicit_ ? "\"makesExplicit\":true" : "\"makesExplicit\":false");
+    gwb_string_free(json);
+    gwb_change_free(c);
+    gwb_group_free(g);
+  }
+  CHECK(!gwb_change_makes_explicit(NULL));
+  CHECK(gwb_change_summary(NULL) == NULL);
+}
+
 static void test_validate_request(void) {
   for (size_t i = 0; i < sizeof request_table / sizeof request_table[0]; i++) {
     const struct req_row *r = &request_table[i];
@@ -1359,12 +1412,15 @@ static void test_names(void) {
                                         "legacyMicrosoft365Default",
                                         "notConfigured",
                                         "unsetEnabledWithType",
-                                        "kindUndetermined"};
+                                        "kindUndetermined",
+                                        "unknownType",
+                                        "typeNotAllowedForKind"};
   /* A word each sentence must contain, so the message is about its reason. */
   static const char *const reason_words[] = {"No reason",     "on-premises",      "distribution", "false",
                                              "true",          "default",          "No writeback", "security group",
-                                             "isEnabled is null", "groupTypes"};
-  for (uint32_t i = 0; i < 10; i++) {
+                                             "isEnabled is null", "groupTypes", "documented values",
+                                             "not allowed"};
+  for (uint32_t i = 0; i < 12; i++) {
     CHECK_STR(gwb_reason_name(i), reasons[i]);
     const char *m = gwb_reason_message(i);
     CHECK(m != NULL && strlen(m) > 8);
@@ -1376,6 +1432,14 @@ static void test_names(void) {
   }
   CHECK_NAME_SET(gwb_reason_name, 0);
   CHECK_NAME_SET(gwb_reason_message, 0);
+
+  static const char *const written_back[] = {"unset", "no", "yes", "unknown"};
+  for (uint32_t i = 0; i < 4; i++) CHECK_STR(gwb_written_back_name(i), written_back[i]);
+  CHECK_UINT(GWB_WRITTEN_BACK_NO, 1);
+  CHECK_UINT(GWB_WRITTEN_BACK_YES, 2);
+  CHECK_UINT(GWB_WRITTEN_BACK_UNKNOWN, 3);
+  for (size_t i = 0; i < FAR_OUT_COUNT; i++) CHECK(gwb_written_back_name(far_out[i]) == NULL);
+  CHECK_NAME_SET(gwb_written_back_name, 0);
 
   static const struct {
     uint32_t flag;
@@ -1647,7 +1711,8 @@ static void test_json_outputs(void) {
   CHECK_STATUS(gwb_validate_state(g, S_SEC, &c, NULL), GWB_STATUS_OK);
   json = NULL;
   CHECK_STATUS(gwb_change_to_json(c, &json, NULL), GWB_STATUS_OK);
-  CHECK_STR(json, "{\"after\":null,\"body\":null,\"outcome\":\"noChange\",\"refusal\":null}");
+  CHECK_STR(json, "{\"after\":null,\"body\":null,\"makesExplicit\":false,\"outcome\":\"noChange\",\"refusal\":null,"
+                  "\"summary\":\"no change: already Security (effective: Security)\"}");
   gwb_string_free(json);
   gwb_change_free(c);
   gwb_group_free(g);
@@ -1687,7 +1752,7 @@ static void *worker_main(void *arg) {
 
     /* Read the shared handle. */
     gwb_effective e = {0};
-    if (gwb_group_effective(w->shared, &e, NULL) != GWB_STATUS_OK || !e.written_back ||
+    if (gwb_group_effective(w->shared, &e, NULL) != GWB_STATUS_OK || e.written_back != GWB_WRITTEN_BACK_YES ||
         e.reason != GWB_REASON_LEGACY_MICROSOFT365_DEFAULT || e.caveats != GWB_CAVEAT_PORTAL_SHOWS_NO_WRITEBACK)
       worker_fail(w, i, "wrong effective behaviour of the shared group");
     gwb_portal p = {0};
@@ -1859,6 +1924,7 @@ int main(int argc, char **argv) {
   test_effective_table();
   test_validate_state();
   test_validate_request();
+  test_makes_explicit();
   test_names();
   test_state_parse();
   test_json_outputs();

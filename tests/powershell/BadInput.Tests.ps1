@@ -132,6 +132,13 @@ Describe 'Bad input: Set-GroupWriteback' {
         Assert-CleanError (Get-BadInputError $Script)
     }
 
+    It 'Bad input: Set-GroupWriteback with a blank -GroupId names the input, not an internal change number' {
+        $records = Get-BadInputError { Set-GroupWriteback -GroupId ' ' -State Security }
+        Assert-CleanError $records
+        "$($records[0])" | Should -Not -Match 'change 0'
+        "$($records[0])" | Should -Match "' '"
+    }
+
     It 'Bad input: Set-GroupWriteback with Microsoft.Graph-shaped objects missing properties writes only what the rules allow' {
         # Shaped like Get-MgBetaGroup output, with the writeback and kind
         # properties missing: the group must be read, not guessed.

@@ -200,6 +200,16 @@ Describe 'Get-GroupWriteback' {
         $hidden.Count | Should -BeGreaterThan 0
         $hidden | ForEach-Object { $_.WrittenBack | Should -BeTrue }
         @(Get-GroupWriteback -All -WrittenBack $false | Where-Object WrittenBack).Count | Should -Be 0
+        # The third answer: groups whose writeback the rules cannot tell.
+        $unknown = @(Get-GroupWriteback -All -WrittenBack Unknown)
+        $unknown.Count | Should -Be @($groups | Where-Object { $null -eq $_.WrittenBack }).Count
+        $unknown | ForEach-Object { $_.EffectiveWriteback | Should -Be 'Unknown' }
+        $yes = @(Get-GroupWriteback -All -WrittenBack $true).Count
+        $no = @(Get-GroupWriteback -All -WrittenBack $false).Count
+        $yes + $no + $unknown.Count | Should -Be $groups.Count
+        Get-GroupWriteback -All -WrittenBack 'maybe' -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$($err[0])" | Should -Match 'yes, no, unknown'
     }
 
     It 'reads one group by -GroupId and by piped objects with an Id' {
@@ -274,12 +284,47 @@ Describe 'Set-GroupWriteback' {
         $script:cloudM365 = { -not $_.OnPremisesSyncEnabled -and $_.GroupTypes -contains 'Unified' }
     }
 
+    It 'says with -WhatIf when a change only makes the stored value explicit, and sends it' {
+        # A security group stored with isEnabled null and its type: the portal
+        # shows Security and it is written back as security either way.
+        $group = Find-TestGroup -Where $cloudSecurity
+        $json = @{ id = $group.Id; displayName = $group.DisplayName; groupTypes = @(); securityEnabled = $true; mailEnabled = $false
+            onPremisesSyncEnabled = $null; writebackConfiguration = @{ isEnabled = $null; onPremisesGroupType = 'universalSecurityGroup' } } |
+            ConvertTo-Json -Depth 4
+        $decision = Test-GroupWritebackChange -Json $json -State Security
+        $decision.Outcome | Should -Be 'Send'
+        $decision.MakesExplicit | Should -BeTrue
+        $decision.Summary | Should -Match 'Security -> Security: makes the stored value explicit \(isEnabled null -> true\)'
+        $before = (Get-TestSimStat -Sim $sim).writes
+        # -WhatIf writes to the host: a transcript records it.
+        $transcript = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "gwb-whatif-$PID.txt"
+        $null = Start-Transcript -LiteralPath $transcript -Force
+        try { Resolve-GroupWriteback -Json $json | Set-GroupWriteback -State Security -WhatIf }
+        finally { $null = Stop-Transcript }
+        $whatIf = (Get-Content -LiteralPath $transcript -Raw) -replace '\s+', ' '
+        Remove-Item -LiteralPath $transcript
+        (Get-TestSimStat -Sim $sim).writes | Should -Be $before
+        $whatIf | Should -Match 'makes the stored value explicit'
+        $whatIf | Should -Not -Match 'no change'
+    }
+
     It 'changes nothing with -WhatIf, and says what would be sent' {
         $before = (Get-TestSimStat -Sim $sim).writes
         $targets = Find-TestGroup -Where $cloudSecurity -Count 3
         $targets | Set-GroupWriteback -State NoWriteback -WhatIf -InformationVariable info
         Set-GroupWriteback -GroupId $targets[0].Id -State Security -WhatIf
         (Get-TestSimStat -Sim $sim).writes | Should -Be $before
+    }
+
+    It 'reports a group given twice as the caller''s mistake, not as a Graph error' {
+        # Already Distribution, so the first occurrence changes nothing other tests see.
+        $target = Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -eq 'Distribution' }
+        $failures = @()
+        $target.Id, $target.Id.ToUpperInvariant() | Set-GroupWriteback -State Distribution -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures.Count | Should -Be 1
+        "$($failures[0])" | Should -Match 'appears more than once'
+        "$($failures[0])" | Should -Not -Match 'Graph error'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 
     It 'sets piped groups in bulk (end state checked in the simulator)' {

@@ -40,7 +40,9 @@ BeforeAll {
 Describe 'Native library' {
     It 'is loaded for this platform from runtimes/RID/native and has the expected ABI version' {
         $loader = [GroupWriteback.Native.NativeLoader]
-        $loader::ExpectedAbiVersion | Should -Be 1
+        # The interop follows the C header's version.
+        $header = Get-Content -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../include/group_writeback.h') -Raw
+        $loader::ExpectedAbiVersion | Should -Be ([uint32]([regex]::Match($header, '#define GWB_ABI_VERSION (\d+)').Groups[1].Value))
         $loader::LoadedAbiVersion | Should -Be $loader::ExpectedAbiVersion
         $loader::IsReady | Should -BeTrue
         $loader::LoadedVersion | Should -Match '^\d+\.\d+\.\d+'
@@ -91,7 +93,7 @@ const char *gwb_version(void) { return "99.0.0"; }
         $result.ExitCode | Should -Be 3
         $result.Output | Should -Match 'FAILED'
         $result.Output | Should -Match 'ABI version 99'
-        $result.Output | Should -Match 'built for ABI version 1'
+        $result.Output | Should -Match "built for ABI version $([GroupWriteback.Native.NativeLoader]::ExpectedAbiVersion)"
         $result.Output | Should -Match 'make module'
     }
 

@@ -114,11 +114,34 @@ Describe 'Resolve-GroupWriteback: the effective-behaviour table' {
         $unknown = Resolve-GroupWriteback -Json (New-TestGroupJson -Kind Microsoft365 -IsEnabled $true -Type 'globalSecurityGroup')
         $unknown.WritebackConfiguration.OnPremisesGroupType | Should -Be 'globalSecurityGroup'
         @($unknown.Caveats.Code) | Should -Contain 'unknownType'
+        # What the sync engine does with it is not documented: unknown, not written back as it.
+        $unknown.WrittenBack | Should -BeNullOrEmpty
+        $unknown.WrittenBackAs | Should -BeNullOrEmpty
+        $unknown.EffectiveWriteback | Should -Be 'Unknown'
+        $unknown.Reason | Should -Be 'unknownType'
 
         $pascal = Resolve-GroupWriteback -Json (New-TestGroupJson -Kind Security -IsEnabled $true -Type 'UniversalSecurityGroup')
         $pascal.WritebackConfiguration.OnPremisesGroupType | Should -Be 'universalSecurityGroup'
         $pascal.WrittenBackAs | Should -Be 'universalSecurityGroup'
         @($pascal.Caveats.Code) | Should -Contain 'typeNotCanonical'
+    }
+
+    It 'says unknown, not written back, for a type the documents do not name, one the kind may not have, or a kind not read (<Case>)' -ForEach @(
+        @{ Case = 'universalFooGroup'; Reason = 'unknownType'
+            Json = '{"id":"a10","groupTypes":["Unified"],"securityEnabled":false,"mailEnabled":true,"writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":"universalFooGroup"}}' }
+        @{ Case = 'a security group stored as distribution'; Reason = 'typeNotAllowedForKind'
+            Json = '{"id":"a11","groupTypes":[],"securityEnabled":true,"mailEnabled":false,"writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":"universalDistributionGroup"}}' }
+        @{ Case = 'kind not read'; Reason = 'kindUndetermined'
+            Json = '{"id":"a12","displayName":"Selected","writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":"universalSecurityGroup"}}' }
+    ) {
+        $result = Resolve-GroupWriteback -Json $Json
+        $result.WrittenBack | Should -BeNullOrEmpty
+        $null -eq $result.WrittenBack | Should -BeTrue
+        $result.EffectiveWriteback | Should -Be 'Unknown'
+        $result.Reason | Should -Be $Reason
+        # Counted neither as written back nor as not written back.
+        @(Resolve-GroupWriteback -Json $Json | Where-Object { $_.WrittenBack -eq $true }).Count | Should -Be 0
+        @(Resolve-GroupWriteback -Json $Json | Where-Object { $_.WrittenBack -eq $false }).Count | Should -Be 0
     }
 
     It 'shows dynamic membership' {

@@ -31,6 +31,8 @@ function ConvertTo-GwbDecisionObject {
         EffectiveWriteback  = $group.EffectiveWriteback
         Requested           = $Requested
         Outcome             = $Decision.Outcome
+        MakesExplicit       = $Decision.MakesExplicit
+        Summary             = $Decision.Summary
         Body                = $Decision.Body
         After               = $after
         RefusalCode         = $Decision.RefusalCode

@@ -24,7 +24,10 @@ function Write-GwbBulkResult {
     $name = if ($Result.DisplayName) { "'$($Result.DisplayName)' ($($Result.Id))" } else { $Entry.Name }
     switch ($Result.Result) {
         { $_ -in 'written', 'noChange' } {
-            if ($_ -eq 'written') {
+            if ($_ -eq 'written' -and $Result.MadeExplicit) {
+                Write-Verbose -Message "Group ${name}: written ($($Result.Body)); the stored value is now explicit, the state and the effective writeback are as before."
+            }
+            elseif ($_ -eq 'written') {
                 Write-Verbose -Message "Group ${name}: written ($($Result.Body))."
             }
             else {

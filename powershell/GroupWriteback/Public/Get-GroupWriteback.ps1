@@ -10,8 +10,8 @@ function Get-GroupWriteback {
     SecurityEnabled, MailEnabled, OnPremisesSyncEnabled,
     WritebackConfiguration (IsEnabled, OnPremisesGroupType), the portal's
     WritebackEnabled, TargetWritebackType and WritebackState, and the
-    effective behaviour (WrittenBack, WrittenBackAs, EffectiveWriteback,
-    Reason, Explanation, Caveats). The default table is the portal's
+    effective behaviour (WrittenBack: $true, $false or $null for unknown;
+    WrittenBackAs, EffectiveWriteback, Reason, Explanation, Caveats). The default table is the portal's
     All groups page with its writeback columns.
 
     It always selects the properties the writeback rules need (beta endpoint,
@@ -67,7 +67,7 @@ function Get-GroupWriteback {
     Keeps only the groups whose portal column "Writeback enabled" is Yes ($true) or No ($false).
 
     .PARAMETER WrittenBack
-    Keeps only the groups that really are ($true) or are not ($false) written back, whatever the portal shows.
+    Keeps only the groups that really are ($true) or are not ($false) written back, whatever the portal shows; or, with 'Unknown', the groups for which the rules cannot tell (a stored onPremisesGroupType the documents do not name, a type the group's kind may not have, or a kind that was not read). Their WrittenBack property is $null and EffectiveWriteback is "Unknown". The library reads the value: $true, $false, 'Yes', 'No' or 'Unknown'.
 
     .EXAMPLE
     Get-GroupWriteback -All | Where-Object {$_.writebackConfiguration.isEnabled -Like $true} | Select-Object Displayname,@{N="WriteBackEnabled";E={$_.writebackConfiguration.isEnabled}}
@@ -83,6 +83,11 @@ function Get-GroupWriteback {
     Get-GroupWriteback -All -WrittenBack $true | Where-Object WritebackState -eq 'NoWriteback'
 
     The groups the portal shows as "No writeback" although they are written back (Microsoft 365 groups never configured).
+
+    .EXAMPLE
+    Get-GroupWriteback -All -WrittenBack Unknown | Format-Table DisplayName, TargetWritebackType, Reason
+
+    The groups whose writeback nobody can predict from what is stored: set their state explicitly.
 
     .EXAMPLE
     Get-GroupWriteback -Filter "groupTypes/any(c:c eq 'Unified')" -All -CountVariable n; "$n Microsoft 365 groups"
@@ -157,7 +162,8 @@ function Get-GroupWriteback {
         [System.Nullable[bool]] $WritebackEnabled,
 
         [Parameter(ParameterSetName = 'List')]
-        [System.Nullable[bool]] $WrittenBack
+        [ValidateNotNull()]
+        [object] $WrittenBack
     )
 
     begin {
@@ -200,7 +206,10 @@ function Get-GroupWriteback {
         if ($CountVariable) { $options.count = $true }
         if ($extra.Count -gt 0) { $options.property = $extra }
         if ($null -ne $WritebackEnabled) { $options.writebackEnabled = [bool]$WritebackEnabled }
-        if ($null -ne $WrittenBack) { $options.writtenBack = [bool]$WrittenBack }
+        if ($PSBoundParameters.ContainsKey('WrittenBack')) {
+            # $true/$false or a word ('Unknown'); the library says what it accepts.
+            $options.writtenBack = if ($WrittenBack -is [bool] -or $WrittenBack -is [System.Management.Automation.SwitchParameter]) { [bool]$WrittenBack } else { [string]$WrittenBack }
+        }
         $query = @(
             if ($Filter) { "filter $Filter" }
             if ($Search) { "search $Search" }

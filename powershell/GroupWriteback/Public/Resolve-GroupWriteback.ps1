@@ -11,7 +11,10 @@ function Resolve-GroupWriteback {
 
     - the portal's columns: WritebackEnabled, TargetWritebackType, and its
       "Group writeback state" (WritebackState);
-    - the effective behaviour: WrittenBack, WrittenBackAs, EffectiveWriteback,
+    - the effective behaviour: WrittenBack ($true, $false, or $null when the
+      rules cannot tell: a stored type the documents do not name, a type the
+      group's kind may not have, a kind that was not read), WrittenBackAs,
+      EffectiveWriteback ("Distribution", "Not written back", "Unknown", ...),
       the Reason and an Explanation;
     - Caveats where Microsoft's documents disagree or the state is unusual.
 

@@ -190,10 +190,10 @@ function Set-GroupWriteback {
             "Group ${name}: set the writeback state to $requested (checked against the rules before it is sent)."
         }
         elseif ($decision.Outcome -eq 'NoChange') {
-            "Group ${name}: no change, it already is $requested (now: $($report.WritebackStateDisplayName); effective: $(([GroupWriteback.Group]::EffectiveName($report.WrittenBack, $report.WrittenBackAs))))."
+            "Group ${name}: $($decision.Summary); nothing is sent."
         }
         else {
-            "Group ${name}: $($report.WritebackStateDisplayName) -> $requested, sends PATCH $($decision.Body) (effective now: $([GroupWriteback.Group]::EffectiveName($report.WrittenBack, $report.WrittenBackAs)))."
+            "Group ${name}: $($decision.Summary); sends PATCH $($decision.Body)."
         }
         $warning = "Set the writeback state of group $name to ${requested}?"
         if (-not $PSCmdlet.ShouldProcess($description, $warning, 'Set-GroupWriteback')) {

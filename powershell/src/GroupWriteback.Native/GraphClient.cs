@@ -393,6 +393,9 @@ namespace GroupWriteback.Native
         /// <summary>The PATCH body that was sent (written only).</summary>
         public string Body { get; set; }
 
+        /// <summary>True when the write only made the stored values explicit: the portal's state and the effective writeback are as before (written only).</summary>
+        public bool MadeExplicit { get; set; }
+
         /// <summary>The group as it now is, explained (written and noChange).</summary>
         public GroupReport Group { get; set; }
         public string RefusalCode { get; set; }
@@ -445,6 +448,7 @@ namespace GroupWriteback.Native
                     {
                         result.Body = body.GetRawText();
                     }
+                    result.MadeExplicit = GroupReport.Bool(r, "madeExplicit") ?? false;
                     if (GroupReport.Obj(r, "group", out JsonElement group))
                     {
                         result.Group = GroupReport.FromElement(group, null);
@@ -457,8 +461,11 @@ namespace GroupWriteback.Native
                     if (GroupReport.Obj(r, "error", out JsonElement e))
                     {
                         int? http = e.TryGetProperty("status", out JsonElement s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : (int?)null;
-                        string code = GroupReport.Str(e, "code");
-                        result.Error = new GwbException(StatusOf(http, code), code, GroupReport.Str(e, "message"), code, GroupReport.Str(e, "requestId"), http);
+                        // The library says which gwb_status this error is and
+                        // whether the code is Graph's (graphCode) or its own.
+                        uint gwbStatus = e.TryGetProperty("gwbStatus", out JsonElement st) && st.ValueKind == JsonValueKind.Number ? st.GetUInt32() : (uint)GwbStatus.Graph;
+                        result.Error = new GwbException((GwbStatus)gwbStatus, GroupReport.Str(e, "statusName"), GroupReport.Str(e, "message"),
+                            GroupReport.Str(e, "graphCode"), GroupReport.Str(e, "requestId"), http);
                     }
                     results.Add(result);
                 }
@@ -468,28 +475,6 @@ namespace GroupWriteback.Native
 
         /// <summary><see cref="Poll"/> without exceptions: Value is a <see cref="BulkPoll"/>.</summary>
         public RuleResult TryPoll(uint timeoutMs) => RuleResult.Run(() => Poll(timeoutMs));
-
-        private static GwbStatus StatusOf(int? http, string code)
-        {
-            switch (http)
-            {
-                case 401: return GwbStatus.Auth;
-                case 403: return GwbStatus.Forbidden;
-                case 404: return GwbStatus.NotFound;
-                case 429: return GwbStatus.Throttled;
-                case int _: return GwbStatus.Graph;
-            }
-            switch (code)
-            {
-                case "InvalidArgument": return GwbStatus.InvalidArgument;
-                case "NetworkError": return GwbStatus.Network;
-                case "AuthenticationFailed": return GwbStatus.Auth;
-                case "UntrustedUrl": return GwbStatus.UntrustedUrl;
-                case "Cancelled": return GwbStatus.Cancelled;
-                case "InvalidResponse": return GwbStatus.InvalidResponse;
-                default: return GwbStatus.Graph;
-            }
-        }
 
         /// <summary>The bulk change's counters.</summary>
         public GwbProgress Progress()

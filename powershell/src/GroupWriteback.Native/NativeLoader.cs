@@ -13,7 +13,7 @@ namespace GroupWriteback.Native
     public static class NativeLoader
     {
         /// <summary>The ABI version the declarations in this assembly follow.</summary>
-        public const uint ExpectedAbiVersion = 1;
+        public const uint ExpectedAbiVersion = 2;
 
         /// <summary>The environment variable that overrides the library's location.</summary>
         public const string PathVariable = "GROUPWRITEBACK_NATIVE_PATH";

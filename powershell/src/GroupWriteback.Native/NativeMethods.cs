@@ -97,6 +97,13 @@ namespace GroupWriteback.Native
         internal static extern IntPtr gwb_change_message(ChangeHandle change);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        [return: MarshalAs(UnmanagedType.U1)]
+        internal static extern bool gwb_change_makes_explicit(ChangeHandle change);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr gwb_change_summary(ChangeHandle change);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint gwb_change_to_json(
             ChangeHandle change,
             out IntPtr json,

@@ -36,8 +36,11 @@ namespace GroupWriteback.Native
         public string TargetWritebackType { get; set; }
         public string WritebackState { get; set; }
         public string WritebackStateDisplayName { get; set; }
-        public bool WrittenBack { get; set; }
+        /// <summary>True, false, or null when the rules cannot tell.</summary>
+        public bool? WrittenBack { get; set; }
         public string WrittenBackAs { get; set; }
+        /// <summary>The effective writeback in the portal's words, from the library.</summary>
+        public string EffectiveWriteback { get; set; }
         public string Reason { get; set; }
         public string Explanation { get; set; }
         public CaveatInfo[] Caveats { get; set; }
@@ -101,8 +104,9 @@ namespace GroupWriteback.Native
             var caveats = new List<CaveatInfo>();
             if (Obj(root, "effective", out JsonElement eff))
             {
-                report.WrittenBack = Bool(eff, "writtenBack") ?? false;
+                report.WrittenBack = Bool(eff, "writtenBack");
                 report.WrittenBackAs = Str(eff, "writtenBackAs");
+                report.EffectiveWriteback = Str(eff, "displayName");
                 report.Reason = Str(eff, "reason");
                 report.Explanation = Str(eff, "explanation");
                 if (eff.TryGetProperty("caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
@@ -209,6 +213,12 @@ namespace GroupWriteback.Native
 
         /// <summary>The library's JSON of the decision.</summary>
         public string Json { get; set; }
+
+        /// <summary>True when a Send only makes the stored values explicit (the portal's state and the effective writeback stay).</summary>
+        public bool MakesExplicit { get; set; }
+
+        /// <summary>The library's one line on what the change does, for -WhatIf.</summary>
+        public string Summary { get; set; }
     }
 }
 
@@ -264,7 +274,8 @@ namespace GroupWriteback
         public string TargetWritebackType { get; set; }
         public string WritebackState { get; set; }
         public string WritebackStateDisplayName { get; set; }
-        public bool WrittenBack { get; set; }
+        /// <summary>True, false, or null when the rules cannot tell.</summary>
+        public bool? WrittenBack { get; set; }
         public string WrittenBackAs { get; set; }
         public string EffectiveWriteback { get; set; }
         public string Reason { get; set; }
@@ -272,19 +283,6 @@ namespace GroupWriteback
         public Caveat[] Caveats { get; set; }
 
         public override string ToString() => DisplayName ?? Id ?? string.Empty;
-
-        /// <summary>The portal's words for the type a group is written back as.</summary>
-        public static string EffectiveName(bool writtenBack, string writtenBackAs)
-        {
-            if (!writtenBack) return "Not written back";
-            switch (writtenBackAs)
-            {
-                case "universalDistributionGroup": return "Distribution";
-                case "universalSecurityGroup": return "Security";
-                case "universalMailEnabledSecurityGroup": return "Mail-enabled security";
-                default: return writtenBackAs;
-            }
-        }
 
         internal static Group From(GroupReport r)
         {
@@ -306,7 +304,7 @@ namespace GroupWriteback
                 WritebackStateDisplayName = r.WritebackStateDisplayName,
                 WrittenBack = r.WrittenBack,
                 WrittenBackAs = r.WrittenBackAs,
-                EffectiveWriteback = EffectiveName(r.WrittenBack, r.WrittenBackAs),
+                EffectiveWriteback = r.EffectiveWriteback,
                 Reason = r.Reason,
                 Explanation = r.Explanation,
                 Caveats = Array.ConvertAll(r.Caveats ?? Array.Empty<CaveatInfo>(), c => new Caveat { Code = c.Code, Message = c.Message }),

@@ -143,6 +143,8 @@ namespace GroupWriteback.Native
             uint status = NativeMethods.gwb_change_to_json(change, out IntPtr jsonPtr, out ErrorHandle error);
             Interop.Check(status, error, "gwb_change_to_json");
             decision.Json = Interop.Take(jsonPtr);
+            decision.MakesExplicit = NativeMethods.gwb_change_makes_explicit(change);
+            decision.Summary = Interop.Borrowed(NativeMethods.gwb_change_summary(change));
             using (JsonDocument doc = JsonDocument.Parse(decision.Json))
             {
                 if (GroupReport.Obj(doc.RootElement, "after", out JsonElement after))

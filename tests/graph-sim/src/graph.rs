@@ -888,7 +888,7 @@ pub fn raw_group(sim: &Sim, id: &str) -> Option<Value> {
             "_sim".into(),
             json!({
                 "kind": d.kind().name(),
-                "effectiveWrittenBack": eff.written_back,
+                "effectiveWrittenBack": eff.written_back.as_option(),
                 "effectiveType": eff.written_back_as.map(|t| t.as_graph_str().to_string()),
                 "id": fmt_guid(g.id),
             }),
