@@ -4,7 +4,7 @@
 //!
 //!     cargo run --example explain -- samples/groups.json
 
-use group_writeback::domain::{Decision, Group, WritebackState, WrittenBack};
+use group_writeback::domain::{describe_change, Decision, Group, WritebackState, WrittenBack};
 use serde_json::Value;
 
 fn cell(s: &str, width: usize) -> String {
@@ -102,9 +102,13 @@ fn main() {
             continue;
         };
         let name = g.display_name.as_deref().unwrap_or(id);
-        match g.validate_state(st) {
-            Decision::Send { body, .. } => println!("  - {} → {}: PATCH /beta/groups/{} {}", name, st.portal_name(), id, body),
-            Decision::NoChange => println!("  - {} → {}: no change (already in place, nothing sent)", name, st.portal_name()),
+        let d = g.validate_state(st);
+        let summary = describe_change(g, &d);
+        match &d {
+            Decision::Send { body, .. } => {
+                println!("  - {} → {}: {}\n      PATCH /beta/groups/{} {}", name, st.portal_name(), summary, id, body)
+            }
+            Decision::NoChange => println!("  - {} → {}: {}; nothing sent", name, st.portal_name(), summary),
             Decision::Refused(r) => println!("  - {} → {}: refused [{}] {}", name, st.portal_name(), r.code.name(), r.message),
         }
     }

@@ -624,17 +624,10 @@ struct OAuthErrorBody {
     error_description: Option<String>,
 }
 
-/// At most [`MAX_QUOTED`] bytes of server text, cut on a character boundary.
+/// A sign-in server's text, fit to quote: control characters removed and
+/// cut to `MAX_QUOTED` characters.
 fn clip(text: &str) -> String {
-    let text = text.trim();
-    if text.len() <= MAX_QUOTED {
-        return text.to_string();
-    }
-    let mut end = MAX_QUOTED;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &text[..end])
+    crate::secret::clean_field(text.trim(), MAX_QUOTED)
 }
 
 fn redact_all(text: &str, secrets: &[&Secret]) -> String {
@@ -1220,10 +1213,11 @@ mod tests {
 
     #[test]
     fn clip_cuts_on_a_character_boundary() {
-        let long = "é".repeat(MAX_QUOTED);
+        let long = "é".repeat(MAX_QUOTED + 1);
         let clipped = clip(&long);
-        assert!(clipped.ends_with("...") && clipped.len() <= MAX_QUOTED + 3);
+        assert!(clipped.ends_with("...") && clipped.chars().count() == MAX_QUOTED + 3, "{}", clipped.len());
         assert_eq!(clip("  short  "), "short");
+        assert_eq!(clip("a\u{1b}[2Jb\nc"), "a[2Jb c");
     }
 
     #[test]

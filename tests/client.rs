@@ -795,3 +795,22 @@ fn a_read_answered_with_something_else_is_an_invalid_response() {
     }
     assert!(server.seen.lock().unwrap().iter().all(|s| !s.request_line.starts_with("PATCH")), "nothing was written");
 }
+
+/// A network failure's message says "network error" once, also when the
+/// listing adds where it stopped.
+#[test]
+fn a_network_error_is_prefixed_once() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let client = Client::new(options(&format!("http://127.0.0.1:{}", port), json!({"maxRetries": 0, "timeoutSeconds": 2})),
+        Some(Secret::from(STATIC_TOKEN))).unwrap();
+    let err = list_all(&client, ListOptions::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, GraphError::Network(_)), "{:?}", err);
+    assert_eq!(text.matches("network error").count(), 1, "{}", text);
+    assert!(text.contains("the listing stopped after 0 page(s)"), "{}", text);
+    let err = client.get_group("11111111-0000-4000-8000-000000000001", &[]).unwrap_err();
+    assert_eq!(err.to_string().matches("network error").count(), 1, "{}", err);
+}

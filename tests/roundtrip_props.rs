@@ -96,6 +96,38 @@ proptest! {
         prop_assert_eq!(g2.validate_state(st), Decision::NoChange);
     }
 
+    /// "Written back" is said only where the documents say it: never for a
+    /// type they do not name or the kind may not have, never for a kind
+    /// that was not read; and "written back as" is given exactly then.
+    #[test]
+    fn written_back_is_never_a_guess(g in any_group()) {
+        let eff = g.effective();
+        match eff.written_back {
+            WrittenBack::Yes => {
+                let t = eff.written_back_as.clone().expect("a type when written back");
+                prop_assert!(t.is_known(), "{:?}", eff);
+                prop_assert!(g.kind().allowed_types().contains(&t), "{:?} {:?}", g.kind(), eff);
+                prop_assert!(!g.is_synced());
+                prop_assert_ne!(g.writeback.is_enabled, Some(false));
+            }
+            WrittenBack::No => prop_assert!(eff.written_back_as.is_none()),
+            WrittenBack::Unknown => {
+                prop_assert!(eff.written_back_as.is_none());
+                prop_assert_eq!(eff.display_name(), "Unknown");
+            }
+            WrittenBack::Unset => prop_assert!(false, "Unset is never an answer"),
+        }
+        // A change that only makes values explicit leaves both views as they are.
+        for st in WritebackState::ALL {
+            if let Decision::Send { after, makes_explicit: true, .. } = g.validate_state(st) {
+                let g2 = with_config(&g, after);
+                prop_assert_eq!(g2.portal().state, g.portal().state);
+                prop_assert_eq!(g2.effective().written_back, eff.written_back);
+                prop_assert_eq!(g2.effective().written_back_as, eff.written_back_as.clone());
+            }
+        }
+    }
+
     /// What the library writes, it reads back unchanged.
     #[test]
     fn group_json_round_trips(g in any_group()) {

@@ -11,6 +11,12 @@ function Test-BenchWrittenBack {
     $enabled = if ($null -ne $wb) { $wb.isEnabled } else { $null }
     $type = if ($null -ne $wb) { $wb.onPremisesGroupType } else { $null }
     if ($enabled -eq $false) { return $false }
+    # A stored type counts only when documented and allowed for the kind (the
+    # library calls any other "unknown", not written back).
+    if ($null -ne $type) {
+        if ($m365) { return $type -in 'universalDistributionGroup', 'universalSecurityGroup', 'universalMailEnabledSecurityGroup' }
+        return $type -eq 'universalSecurityGroup'
+    }
     if ($enabled -eq $true) { return $true }
-    return ($null -ne $type) -or $m365
+    return $m365
 }

@@ -40,6 +40,17 @@ try {
     "`n# The portal's view next to what really happens: written back although the portal shows No writeback"
     Get-GroupWriteback -All -WrittenBack $true | Where-Object WritebackState -eq 'NoWriteback' | Select-Object -First 5 | Format-Table | Out-String -Width 140
 
+    "# What nobody can tell from the stored values: a type the documents do not name, or one the group's kind may not have"
+    'Get-GroupWriteback -All -WrittenBack Unknown'
+    $unknown = @(Get-GroupWriteback -All -WrittenBack Unknown)
+    if ($unknown.Count -gt 0) {
+        $unknown | Select-Object -First 5 | Format-Table DisplayName, TargetWritebackType, EffectiveWriteback, Reason | Out-String -Width 140
+        "($($unknown.Count) group(s): their WrittenBack is `$null; set their state explicitly)"
+    }
+    else {
+        '(none in this tenant)'
+    }
+
     $group = Get-GroupWriteback -All | Where-Object { $_.GroupTypes -contains 'Unified' -and -not $_.OnPremisesSyncEnabled -and $_.WritebackState -ne 'Security' } | Select-Object -First 1
     "# Update-MgBetaGroup -GroupId $($group.Id) -BodyParameter @{writebackConfiguration=@{isEnabled=`$true; onPremisesGroupType='universalSecurityGroup'}}"
     "#   ->  Set-GroupWriteback -State Security, first with -WhatIf"

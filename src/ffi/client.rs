@@ -351,7 +351,9 @@ struct GetOptions {
 ///
 /// Errors: `GWB_STATUS_NOT_FOUND` (`Request_ResourceNotFound`), `AUTH`,
 /// `FORBIDDEN`, `THROTTLED`, `GRAPH`, `NETWORK`, `CANCELLED`; the error
-/// carries Graph's code and request id.
+/// carries Graph's code and request id, redacted of every secret the client
+/// holds. `INVALID_RESPONSE` when the answer is not that group (a
+/// collection page, another id, no id), naming what came back.
 ///
 /// # Safety
 /// `client` is NULL or a live `gwb_client`; `group_id`, `options_json` are
@@ -389,7 +391,9 @@ pub unsafe extern "C" fn gwb_client_get_group(
 /// UNSET): reads the group, validates the change with the rules, and sends
 /// the PATCH only when something changes. On success `*result_json_out` is
 /// a new string `{"id", "displayName", "result": "written"|"noChange",
-/// "body", "after"}`.
+/// "body", "after", "madeExplicit"}` (`madeExplicit`: the write only made
+/// the stored values explicit; the state and effective writeback are as
+/// before).
 ///
 /// Errors: `GWB_STATUS_REFUSED` when the rules refuse it (the error's Graph
 /// code slot holds the refusal code, e.g. "syncedFromOnPremises"); the
@@ -588,11 +592,14 @@ pub unsafe extern "C" fn gwb_cursor_free(cursor: *mut gwb_cursor) {
 ///
 /// Every change ends with exactly one result, pulled with `gwb_bulk_poll`:
 /// `{"index", "id", "displayName", "result": "written"|"noChange"|
-/// "refused"|"failed"|"cancelled", "body", "after" (written only: the
-/// configuration after the change), "group" (written and noChange: the
-/// group explained as it now is, as `gwb_group_explain_json` gives it),
-/// "refusal": {"code","message"}, "error": {"status","code","message",
-/// "requestId"}, "attempts"}`.
+/// "refused"|"failed"|"cancelled", "body", "after" and "madeExplicit"
+/// (written only: the configuration after the change, and whether it only
+/// made stored values explicit), "group" (written and noChange: the group
+/// explained as it now is, as `gwb_group_explain_json` gives it),
+/// "refusal": {"code","message"}, "error": {"status" (HTTP or null),
+/// "code", "graphCode" (Graph's code, null when the client caught the
+/// error itself), "gwbStatus", "statusName", "message", "requestId"},
+/// "attempts"}`.
 ///
 /// Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
 /// is not a JSON array. A bad element gives that element a `failed` result.

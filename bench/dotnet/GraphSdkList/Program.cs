@@ -47,16 +47,25 @@ static bool WrittenBack(Group g)
     bool security = !m365 && g.SecurityEnabled == true && g.MailEnabled == false;
     if (!m365 && !security) return false;
     bool? enabled = null;
-    bool hasType = false;
+    string? type = null;
     if (g.AdditionalData != null && g.AdditionalData.TryGetValue("writebackConfiguration", out var wb) && wb is UntypedObject obj)
     {
         var props = obj.GetValue();
         if (props.TryGetValue("isEnabled", out var e) && e is UntypedBoolean b) enabled = b.GetValue();
-        if (props.TryGetValue("onPremisesGroupType", out var t) && t is UntypedString s && s.GetValue() != null) hasType = true;
+        if (props.TryGetValue("onPremisesGroupType", out var t) && t is UntypedString s) type = s.GetValue();
     }
     if (enabled == false) return false;
+    // A stored type counts only when documented and allowed for the kind (the
+    // library calls any other "unknown", not written back).
+    if (type != null)
+    {
+        string[] allowed = m365
+            ? new[] { "universalDistributionGroup", "universalSecurityGroup", "universalMailEnabledSecurityGroup" }
+            : new[] { "universalSecurityGroup" };
+        return allowed.Any(a => string.Equals(a, type, StringComparison.OrdinalIgnoreCase));
+    }
     if (enabled == true) return true;
-    return hasType || m365;
+    return m365;
 }
 
 sealed class StaticTokenAuth : IAuthenticationProvider

@@ -16,7 +16,11 @@ function Set-GroupWriteback {
       (ErrorId GroupWriteback.Refused.<code>, e.g. syncedFromOnPremises,
       distributionGroupNotEligible, mailEnabledSecurityGroupNotEligible,
       typeNotAllowedForKind);
-    - a group already in the requested state is not written;
+    - a group that already stores the requested values is not written; a
+      change that keeps the portal's state and the effective writeback but
+      makes a stored null explicit (isEnabled null -> true on a group shown
+      as Security, say) is written, since the explicit value settles what
+      the documents leave open, and -WhatIf and -Verbose say so;
     - groups are collected from the pipeline and sent together through JSON
       $batch (20 a request, several in flight), writes paced to Graph's quota
       and throttled requests retried; results are reported as they arrive,
@@ -27,7 +31,9 @@ function Set-GroupWriteback {
     read in the same batches.
 
     -WhatIf says, for each group, what would be sent, or why nothing would
-    be, without writing anything (a group given only by id is read to say so).
+    be, without writing anything (a group given only by id is read to say
+    so): the state and the effective writeback before and after, in the
+    library's words.
 
     Ctrl+C cancels the groups not sent yet; batches already sent finish, and
     a warning gives the counts (written, no change, refused, failed, not
