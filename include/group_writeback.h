@@ -42,7 +42,8 @@
  * Version 2: `gwb_effective.written_back` is a `gwb_written_back`
  * (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
  * UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
- * `gwb_change_summary` and `gwb_written_back_name` are new.
+ * `gwb_change_summary`, `gwb_written_back_name` and
+ * `gwb_group_input_json` are new.
  */
 #define GWB_ABI_VERSION 2
 
@@ -795,6 +796,30 @@ gwb_status gwb_group_explain_json(const gwb_group *group,
 gwb_status gwb_explain_json(const char *group_json,
                             char **json_out,
                             gwb_error **error_out);
+
+/**
+ * Reads the group an object holds, whatever tool it came from: `object_json`
+ * is the object's properties written out as JSON, names as they were (the
+ * Graph SDK's PascalCase with `AdditionalProperties`, Graph's camelCase,
+ * any letter case). On success `*json_out` is a new string
+ * `{"isGroup", "complete", "group", "id", "name", "properties"}`:
+ * `group` is the Graph JSON of the properties the rules read (for
+ * `gwb_group_parse`), or null when the object has none of them; `complete`
+ * is true when the kind and the stored configuration are all there and not
+ * null, so the group can be judged without reading it; `name` is its
+ * display name or id; `properties` lists what the rules read, for a
+ * message. A caller converting objects lists no property names itself.
+ *
+ * Errors: `GWB_STATUS_NULL_PARAMETER`, `GWB_STATUS_INVALID_UTF8`,
+ * `GWB_STATUS_INVALID_JSON` (not JSON).
+ *
+ * # Safety
+ * `object_json` is NULL or NUL-terminated; `json_out`, `error_out` are NULL
+ * or writable.
+ */
+gwb_status gwb_group_input_json(const char *object_json,
+                                char **json_out,
+                                gwb_error **error_out);
 
 /**
  * Validates setting the portal state `state` (a `gwb_writeback_state`

@@ -6,6 +6,7 @@
 pub mod domain;
 pub mod ffi;
 pub mod report;
+pub mod input;
 pub mod secret;
 pub mod auth;
 pub mod retry;

@@ -40,7 +40,8 @@ use std::sync::{Mutex, OnceLock};
 /// Version 2: `gwb_effective.written_back` is a `gwb_written_back`
 /// (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
 /// UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
-/// `gwb_change_summary` and `gwb_written_back_name` are new.
+/// `gwb_change_summary`, `gwb_written_back_name` and
+/// `gwb_group_input_json` are new.
 pub const GWB_ABI_VERSION: u32 = 2;
 
 /// The status of a fallible call. Numbers are stable and never reused.
@@ -703,6 +704,44 @@ pub unsafe extern "C" fn gwb_explain_json(
             v => explain_one(v, None)?,
         };
         owned_string_out(json_out, &out.to_string())
+    })
+}
+
+/// Reads the group an object holds, whatever tool it came from: `object_json`
+/// is the object's properties written out as JSON, names as they were (the
+/// Graph SDK's PascalCase with `AdditionalProperties`, Graph's camelCase,
+/// any letter case). On success `*json_out` is a new string
+/// `{"isGroup", "complete", "group", "id", "name", "properties"}`:
+/// `group` is the Graph JSON of the properties the rules read (for
+/// `gwb_group_parse`), or null when the object has none of them; `complete`
+/// is true when the kind and the stored configuration are all there and not
+/// null, so the group can be judged without reading it; `name` is its
+/// display name or id; `properties` lists what the rules read, for a
+/// message. A caller converting objects lists no property names itself.
+///
+/// Errors: `GWB_STATUS_NULL_PARAMETER`, `GWB_STATUS_INVALID_UTF8`,
+/// `GWB_STATUS_INVALID_JSON` (not JSON).
+///
+/// # Safety
+/// `object_json` is NULL or NUL-terminated; `json_out`, `error_out` are NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn gwb_group_input_json(
+    object_json: *const c_char,
+    json_out: *mut *mut c_char,
+    error_out: *mut *mut gwb_error,
+) -> gwb_status {
+    guard(error_out, || {
+        // SAFETY: per contract.
+        let text = unsafe { arg_str(object_json, "object_json") }?;
+        if json_out.is_null() {
+            return Err(null_param("json_out"));
+        }
+        let input = crate::input::read_object_text(text)
+            .map_err(|e| FfiError::new(gwb_status::InvalidJson, format!("the object is not JSON: {}", e)))?;
+        let out = serde_json::to_string(&input)
+            .map_err(|e| FfiError::new(gwb_status::InvalidJson, e.to_string()))?;
+        owned_string_out(json_out, &out)
     })
 }
 

@@ -1285,6 +1285,44 @@ static void test_makes_explicit(void) {
   CHECK(gwb_change_summary(NULL) == NULL);
 }
 
+/* gwb_group_input_json: the group an object holds, whatever its shape. */
+static void test_group_input(void) {
+  char *out = NULL;
+  gwb_error *err = NULL;
+  /* The Graph SDK's shape: PascalCase, writebackConfiguration in AdditionalProperties. */
+  CHECK_STATUS(gwb_group_input_json("{\"Id\":\"g1\",\"DisplayName\":\"Sales\",\"GroupTypes\":[\"Unified\"],"
+                                    "\"SecurityEnabled\":false,\"MailEnabled\":true,\"Mail\":\"s@x\","
+                                    "\"AdditionalProperties\":{\"writebackConfiguration\":{\"isEnabled\":false}}}",
+                                    &out, &err),
+               GWB_STATUS_OK);
+  CHECK_HAS(out, "\"isGroup\":true");
+  CHECK_HAS(out, "\"complete\":true");
+  CHECK_HAS(out, "\"name\":\"Sales\"");
+  CHECK_HAS(out, "\"writebackConfiguration\":{\"isEnabled\":false}");
+  CHECK_LACKS(out, "Mail\"");
+  if (out) {
+    /* What it returns is a group the rules read. */
+    const char *g_start = strstr(out, "\"group\":");
+    CHECK(g_start != NULL);
+  }
+  gwb_string_free(out);
+  out = NULL;
+  /* Not a group, incomplete, not JSON, NULLs. */
+  CHECK_STATUS(gwb_group_input_json("{\"ProcessName\":\"x\"}", &out, NULL), GWB_STATUS_OK);
+  CHECK_HAS(out, "\"isGroup\":false");
+  CHECK_HAS(out, "\"group\":null");
+  gwb_string_free(out);
+  out = NULL;
+  CHECK_STATUS(gwb_group_input_json("{\"id\":\"g2\",\"securityEnabled\":null}", &out, NULL), GWB_STATUS_OK);
+  CHECK_HAS(out, "\"complete\":false");
+  gwb_string_free(out);
+  out = STRING_SENTINEL;
+  CHECK_ERROR(gwb_group_input_json("{not json", &out, &err), err, GWB_STATUS_INVALID_JSON, "not JSON");
+  CHECK(out == STRING_SENTINEL);
+  CHECK_ERROR(gwb_group_input_json(NULL, &out, &err), err, GWB_STATUS_NULL_PARAMETER, "'object_json'");
+  CHECK_ERROR(gwb_group_input_json("{}", NULL, &err), err, GWB_STATUS_NULL_PARAMETER, "'json_out'");
+}
+
 static void test_validate_request(void) {
   for (size_t i = 0; i < sizeof request_table / sizeof request_table[0]; i++) {
     const struct req_row *r = &request_table[i];
@@ -1925,6 +1963,7 @@ int main(int argc, char **argv) {
   test_validate_state();
   test_validate_request();
   test_makes_explicit();
+  BAD_INPUT(test_group_input());
   test_names();
   test_state_parse();
   test_json_outputs();

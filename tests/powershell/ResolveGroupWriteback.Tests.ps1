@@ -144,6 +144,21 @@ Describe 'Resolve-GroupWriteback: the effective-behaviour table' {
         @(Resolve-GroupWriteback -Json $Json | Where-Object { $_.WrittenBack -eq $false }).Count | Should -Be 0
     }
 
+    It 'reads a group the same whether it is piped as an object or given as -Json (membershipRule too)' {
+        $json = '{"id":"d2","displayName":"Rule","groupTypes":[],"securityEnabled":true,"mailEnabled":false,"membershipRule":"user.department -eq \"Sales\"","writebackConfiguration":{"isEnabled":true,"onPremisesGroupType":null}}'
+        $fromJson = Resolve-GroupWriteback -Json $json
+        $fromObject = $json | ConvertFrom-Json | Resolve-GroupWriteback
+        $fromHashtable = @{ ID = 'd2'; DisplayName = 'Rule'; GroupTypes = @(); SecurityEnabled = $true; MailEnabled = $false
+            MembershipRule = 'user.department -eq "Sales"'; AdditionalProperties = @{ writebackConfiguration = @{ isEnabled = $true } } } |
+            Resolve-GroupWriteback
+        $fromJson.IsDynamic | Should -BeTrue
+        foreach ($other in $fromObject, $fromHashtable) {
+            $other.IsDynamic | Should -Be $fromJson.IsDynamic
+            $other.WritebackState | Should -Be $fromJson.WritebackState
+            $other.EffectiveWriteback | Should -Be $fromJson.EffectiveWriteback
+        }
+    }
+
     It 'shows dynamic membership' {
         $json = '{"id":"d1","displayName":"Dyn","groupTypes":["Unified","DynamicMembership"],"securityEnabled":false,"mailEnabled":true}'
         $result = Resolve-GroupWriteback -Json $json

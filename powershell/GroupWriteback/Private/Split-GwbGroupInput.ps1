@@ -18,7 +18,6 @@ function Split-GwbGroupInput {
         [object] $InputObject
     )
 
-    $select = 'id,displayName,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled,writebackConfiguration'
     if ($null -eq $InputObject) {
         [pscustomobject]@{
             Json      = $null
@@ -32,6 +31,22 @@ function Split-GwbGroupInput {
     }
 
     $item = if ($InputObject -is [psobject]) { $InputObject.PSObject.BaseObject } else { $InputObject }
+    # What a group is, and which of its properties the rules read, is the
+    # library's to say (GroupInput); so is the list a message names.
+    $read = [GroupWriteback.Native.GroupInput]::TryRead($InputObject)
+    if (-not $read.Success) {
+        [pscustomobject]@{
+            Json      = $null
+            Target    = $InputObject
+            Message   = "The input ($($item.GetType().FullName)) could not be read as a group: $($read.Error.Message)"
+            ErrorId   = 'GroupWriteback.NotAGroup'
+            Category  = [System.Management.Automation.ErrorCategory]::InvalidArgument
+            Exception = $read.Error
+        }
+        return
+    }
+    $converted = $read.Value
+    $select = $converted.Properties -join ','
     if ($item -is [string]) {
         $split = [GroupWriteback.Native.Rules]::TrySplitGroups($item)
         if (-not $split.Success) {
@@ -60,7 +75,6 @@ function Split-GwbGroupInput {
         return
     }
 
-    $converted = ConvertTo-GwbGraphJson -InputObject $InputObject
     if (-not $converted.IsGroup) {
         [pscustomobject]@{
             Json      = $null
@@ -73,7 +87,7 @@ function Split-GwbGroupInput {
         return
     }
     [pscustomobject]@{
-        Json      = $converted.Json
+        Json      = $converted.GroupJson
         Target    = $InputObject
         Message   = $null
         ErrorId   = $null

@@ -22,15 +22,12 @@ function Write-GwbNativeError {
         [object] $TargetObject
     )
 
-    $select = 'id,displayName,groupTypes,securityEnabled,mailEnabled,onPremisesSyncEnabled,writebackConfiguration'
     $inner = Get-GwbInnerException -Exception $Exception
     $status = if ($inner -is [GroupWriteback.Native.GwbException]) { $inner.Status } else { $null }
-    $name = $null
-    if ($null -ne $TargetObject -and $TargetObject -isnot [string]) {
-        $display = Get-GwbMemberValue -InputObject $TargetObject -Name 'displayName'
-        $id = Get-GwbMemberValue -InputObject $TargetObject -Name 'id'
-        $name = @($display.Value, $id.Value) | Where-Object { $null -ne $_ -and "$_" -ne '' } | Select-Object -First 1
-    }
+    # The library names the group and the properties it reads.
+    $read = [GroupWriteback.Native.GroupInput]::TryRead($(if ($TargetObject -is [string]) { $null } else { $TargetObject }))
+    $name = if ($read.Success) { $read.Value.Name } else { $null }
+    $select = if ($read.Success) { $read.Value.Properties -join ',' } else { 'the properties the rules read' }
     $subject = if ($null -ne $name) { "Group '$name'" } else { 'The group' }
 
     switch ($status) {

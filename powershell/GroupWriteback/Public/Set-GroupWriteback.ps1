@@ -151,7 +151,13 @@ function Set-GroupWriteback {
         $item = if ($MyInvocation.ExpectingInput) { $_ } else { $null }
         $target = if ($null -ne $item -and $item -isnot [string]) { $item } else { $GroupId }
         # An id (the common bulk input) needs no conversion; skip the call.
-        $groupJson = if ($null -eq $item -or $item -is [string]) { $null } else { Get-GwbCompleteGroupJson -InputObject $item }
+        # A piped group that carries everything the rules need is not read
+        # again; the library says whether it does.
+        $groupJson = $null
+        if ($null -ne $item -and $item -isnot [string] -and $item -isnot [System.ValueType]) {
+            $read = [GroupWriteback.Native.GroupInput]::TryRead($item)
+            if ($read.Success -and $read.Value.Complete) { $groupJson = $read.Value.GroupJson }
+        }
         $report = $null
         if ($null -eq $groupJson -and $WhatIfPreference) {
             if ($null -eq $connection) { $connection = Get-GwbConnection -Cmdlet $PSCmdlet }

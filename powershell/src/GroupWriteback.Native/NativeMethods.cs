@@ -63,6 +63,12 @@ namespace GroupWriteback.Native
         internal static extern void gwb_group_free(IntPtr group);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_group_input_json(
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string objectJson,
+            out IntPtr json,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint gwb_group_explain_json(
             GroupHandle group,
             out IntPtr json,
