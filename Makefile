@@ -59,6 +59,10 @@ test-header: build
 	@bad=$$(nm -D --defined-only $(LIB_DEBUG) | awk '{print $$3}' | grep -v '^gwb_' || true); \
 	  if [ -n "$$bad" ]; then echo "symbols without the gwb_ prefix are exported: $$bad"; exit 1; fi; \
 	  echo "exported symbols: all gwb_-prefixed ($$(nm -D --defined-only $(LIB_DEBUG) | wc -l))"
+	@missing=""; for f in $$(grep -o 'gwb_[a-z0-9_]*(' include/group_writeback.h | tr -d '(' | sort -u); do \
+	  base=$${f%_free}; grep -q "$$f\|$$base" README.md || missing="$$missing $$f"; done; \
+	  if [ -n "$$missing" ]; then echo "C functions the README does not document:$$missing"; exit 1; fi; \
+	  echo "README documents every C function of the header"
 
 # The C client, against the cdylib, under AddressSanitizer and UBSan. It
 # reads Microsoft's documented bodies from FIXTURES. After the run, every
@@ -114,8 +118,10 @@ clean:
 
 # ---------------------------------------------------------------- PowerShell
 # `make module` lays out powershell/GroupWriteback as a user imports it:
-# bin/GroupWriteback.Native.dll (the interop assembly) and the release build
-# of the native library under runtimes/<rid>/native/ (both git-ignored).
+# bin/GroupWriteback.Native.dll (the module's cmdlets and its interop), the
+# release build of the native library under runtimes/<rid>/native/, and the
+# cmdlets' help, en-US/GroupWriteback.Native.dll-Help.xml, built from
+# powershell/help/*.md (all three git-ignored).
 DOTNET ?= dotnet
 PWSH ?= pwsh
 MODULE_DIR := powershell/GroupWriteback
@@ -133,7 +139,9 @@ module: release
 	mkdir -p $(MODULE_DIR)/bin $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
 	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/
 	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
-	cat $$(LC_ALL=C ls $(MODULE_DIR)/Private/*.ps1) $$(LC_ALL=C ls $(MODULE_DIR)/Public/*.ps1) > $(MODULE_DIR)/bin/GroupWriteback.Commands.ps1
+	rm -f $(MODULE_DIR)/bin/GroupWriteback.Commands.ps1
+	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
+	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
 
 # The module's Pester tests, against the module laid out by `make module`.

@@ -42,8 +42,9 @@
  * Version 2: `gwb_effective.written_back` is a `gwb_written_back`
  * (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
  * UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
- * `gwb_change_summary`, `gwb_written_back_name` and
- * `gwb_group_input_json` are new.
+ * `gwb_change_summary`, `gwb_written_back_name`, `gwb_group_input_json`,
+ * `gwb_explain_keys_json` and `gwb_client_bulk_check` are new; `gwb_progress` gains `would_write`
+ * at its end.
  */
 #define GWB_ABI_VERSION 2
 
@@ -556,6 +557,10 @@ typedef struct {
    * Time spent pacing writes under the quota, in milliseconds.
    */
   uint64_t pacing_wait_ms;
+  /**
+   * Changes a preview (`gwb_client_bulk_check`) found would be written.
+   */
+  uint64_t would_write;
 } gwb_progress;
 
 #ifdef __cplusplus
@@ -782,6 +787,15 @@ gwb_status gwb_group_to_json(const gwb_group *group,
 gwb_status gwb_group_explain_json(const gwb_group *group,
                                   char **json_out,
                                   gwb_error **error_out);
+
+/**
+ * The keys an explained group (`gwb_group_explain_json`, listing pages,
+ * bulk results' `group`) may have of its own, as a JSON array: the Graph
+ * properties the rules read and `kind`, `kindDisplayName`, `isSynced`,
+ * `isDynamic`, `portal`, `effective`. Any other key is a property the
+ * caller asked for, passed through as Graph sent it. Static.
+ */
+const char *gwb_explain_keys_json(void);
 
 /**
  * Parses a group's JSON and explains it in one call (the output of
@@ -1075,8 +1089,10 @@ gwb_status gwb_client_context_json(const gwb_client *client,
                                    gwb_error **error_out);
 
 /**
- * Signs in now (acquires a token), so a wrong credential shows at once.
- * For the device code method, use `gwb_client_device_code_begin` and
+ * Signs in now (acquires a token), so a wrong credential shows at once. An
+ * access token the caller gave is tried on one cheap request
+ * (`GET /beta/groups?$top=1&$select=id`): `GWB_STATUS_AUTH` when Graph
+ * answers 401, `GWB_STATUS_FORBIDDEN` for 403. For the device code method, use `gwb_client_device_code_begin` and
  * `gwb_client_device_code_wait` instead.
  *
  * # Safety
@@ -1285,7 +1301,8 @@ void gwb_cursor_free(gwb_cursor *cursor);
  * "refusal": {"code","message"}, "error": {"status" (HTTP or null),
  * "code", "graphCode" (Graph's code, null when the client caught the
  * error itself), "gwbStatus", "statusName", "message", "requestId"},
- * "attempts"}`.
+ * "summary" (refused and noChange: what the change is, in the portal's
+ * words), "attempts"}`.
  *
  * Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
  * is not a JSON array. A bad element gives that element a `failed` result.
@@ -1298,6 +1315,27 @@ gwb_status gwb_client_bulk_set(const gwb_client *client,
                                const char *changes_json,
                                gwb_bulk **bulk_out,
                                gwb_error **error_out);
+
+/**
+ * Starts a preview of a bulk change: the same `changes_json` as
+ * `gwb_client_bulk_set`, the groups read the same way (fifteen to a
+ * request) and the rules applied, but nothing is written. Each change ends
+ * with one result, as for `gwb_client_bulk_set`, except that a change that
+ * would be written ends `"wouldWrite"` with its `body`, `after`,
+ * `madeExplicit` and `group` (as read). Every result but `failed` and
+ * `cancelled` carries `summary` (`gwb_change_summary`'s line). Send the
+ * changes a user confirmed with `gwb_client_bulk_set`, each with the
+ * `group` the preview returned, and they are not read again.
+ *
+ * Errors: as `gwb_client_bulk_set`.
+ *
+ * # Safety
+ * As `gwb_client_bulk_set`.
+ */
+gwb_status gwb_client_bulk_check(const gwb_client *client,
+                                 const char *changes_json,
+                                 gwb_bulk **bulk_out,
+                                 gwb_error **error_out);
 
 /**
  * Waits up to `timeout_ms` for results. On success `*results_json_out` is

@@ -73,6 +73,10 @@ impl Shared {
         r["index"] = json!(index);
         let field: fn(&Progress) -> &std::sync::atomic::AtomicU64 = match r["result"].as_str() {
             Some("written") => |p| &p.written,
+            // A preview's change that would be written: counted as not
+            // (yet) needing a write is wrong, as failed is too; it is the
+            // preview's own count.
+            Some("wouldWrite") => |p| &p.would_write,
             Some("noChange") => |p| &p.no_change,
             Some("refused") => |p| &p.refused,
             Some("cancelled") => |p| &p.cancelled,
@@ -161,9 +165,30 @@ fn parse_items(items: &Value) -> Result<Vec<(Item, Option<Value>)>, GraphError> 
     Ok(out)
 }
 
+/// Whether a bulk change writes, or only reads and decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    /// Read what must be read and apply the rules, as a real change does,
+    /// but send no PATCH: what would be written ends `wouldWrite`, with the
+    /// body, the summary and the group as read (a preview, for `-WhatIf` and
+    /// `-Confirm`, whose confirmed changes are then sent with their
+    /// `group`, so nothing is read twice).
+    Check,
+}
+
 impl Client {
     /// Starts a bulk change in the background; see [`Bulk::poll`].
     pub fn bulk_set(&self, items: &Value) -> Result<Bulk, GraphError> {
+        self.bulk(items, Mode::Write)
+    }
+
+    /// Starts a bulk change that only reads and decides; see [`Mode::Check`].
+    pub fn bulk_check(&self, items: &Value) -> Result<Bulk, GraphError> {
+        self.bulk(items, Mode::Check)
+    }
+
+    fn bulk(&self, items: &Value, mode: Mode) -> Result<Bulk, GraphError> {
         let parsed = parse_items(items)?;
         let cancel = self.operation_token();
         let progress = Arc::new(Progress::default());
@@ -189,7 +214,7 @@ impl Client {
         let task_shared = shared.clone();
         let task_cancel = cancel.clone();
         self.rt.spawn(async move {
-            run(inner, items, task_shared.clone(), task_cancel).await;
+            run(inner, items, task_shared.clone(), task_cancel, mode).await;
             task_shared.finished.store(true, Ordering::SeqCst);
             task_shared.notify.notify_waiters();
         });
@@ -408,7 +433,7 @@ async fn read_groups(inner: &Arc<Inner>, items: &mut [Item], shared: &Arc<Shared
     }
 }
 
-async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cancel: CancellationToken) {
+async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cancel: CancellationToken, mode: Mode) {
     // Duplicate groups: only the first occurrence is applied.
     let mut first: HashMap<String, usize> = HashMap::new();
     for it in items.iter_mut().filter(|i| !i.done) {
@@ -434,14 +459,28 @@ async fn run(inner: Arc<Inner>, mut items: Vec<Item>, shared: Arc<Shared>, cance
     for it in items.iter_mut().filter(|i| !i.done) {
         let group = it.group.as_ref().expect("read above");
         let gref = group_ref(group, &it.id);
-        match group.validate(it.request.as_ref().expect("parsed")) {
+        let decision = group.validate(it.request.as_ref().expect("parsed"));
+        let summary = Value::String(crate::domain::describe_change(group, &decision));
+        match decision {
             Decision::Refused(r) => {
-                shared.push(result_json(&gref, "refused", None, Some(&r), None, 0), it.index);
+                let mut r = result_json(&gref, "refused", None, Some(&r), None, 0);
+                r["summary"] = summary;
+                shared.push(r, it.index);
                 it.done = true;
             }
             Decision::NoChange => {
                 let mut r = result_json(&gref, "noChange", None, None, None, 0);
                 r["group"] = crate::report::explain(group);
+                r["summary"] = summary;
+                shared.push(r, it.index);
+                it.done = true;
+            }
+            Decision::Send { body, after, makes_explicit } if mode == Mode::Check => {
+                let mut r = result_json(&gref, "wouldWrite", Some(&body), None, None, 0);
+                r["after"] = after.to_json();
+                r["madeExplicit"] = Value::Bool(makes_explicit);
+                r["group"] = crate::report::explain(group);
+                r["summary"] = summary;
                 shared.push(r, it.index);
                 it.done = true;
             }

@@ -159,6 +159,8 @@ pub struct Progress {
     pub groups_read: AtomicU64,
     pub written: AtomicU64,
     pub no_change: AtomicU64,
+    /// Changes a preview (a bulk check) found would be written.
+    pub would_write: AtomicU64,
     pub refused: AtomicU64,
     pub failed: AtomicU64,
     pub cancelled: AtomicU64,
@@ -544,6 +546,11 @@ impl Client {
 
     /// Signs in now (acquires a token), so that a wrong credential shows at
     /// connect time rather than at the first read.
+    /// Signs in now, so a wrong credential shows at once: a token is
+    /// acquired for a secret or certificate. A token the caller gave cannot
+    /// be checked that way, so it is tried on one cheap request
+    /// (`GET /beta/groups?$top=1&$select=id`, one resource unit, the
+    /// permission the client needs anyway): a 401 or 403 is the error.
     pub fn sign_in(&self) -> Result<(), GraphError> {
         let inner = self.inner.clone();
         let cancel = self.operation_token();
@@ -551,7 +558,17 @@ impl Client {
             tokio::select! {
                 r = inner.auth.token(&inner.http) => r.map(|_| ()).map_err(GraphError::from),
                 _ = cancel.cancelled() => Err(GraphError::Cancelled),
+            }?;
+            if inner.auth.kind() != "accessToken" {
+                return Ok(());
             }
+            let mut url = inner.beta.join("groups").expect("relative path");
+            url.query_pairs_mut().append_pair("$top", "1").append_pair("$select", "id");
+            inner
+                .send(reqwest::Method::GET, url, None, &[], Cost::read(), &cancel, &[])
+                .await
+                .map(|_| ())
+                .map_err(|e| e.map_message(|m| format!("the access token was refused: {}", m)))
         })
     }
 

@@ -108,6 +108,15 @@ impl<'a> GroupView<'a> {
         }
     }
 
+    /// Every key an explained group may have of its own, as a JSON array
+    /// (the view's keys and `membershipRule`): any other key of an explained
+    /// group is a property the caller selected, passed through.
+    pub fn own_keys_json() -> String {
+        let mut keys: Vec<&str> = Self::KEYS.to_vec();
+        keys.push("membershipRule");
+        serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into())
+    }
+
     /// Whether the view writes `key`, so that a passed-through property of
     /// the same name is left out.
     pub fn has_key(&self, key: &str) -> bool {

@@ -269,8 +269,15 @@ fn read_only_app_is_forbidden_to_write() {
     let err = bad.sign_in().unwrap_err();
     assert!(matches!(err, GraphError::Auth(_)), "{:?}", err);
     assert!(!format!("{} {:?}", err, err).contains("not-the-secret-xyz"));
-    // A bad static token: 401 InvalidAuthenticationToken, not refreshable.
+    // A bad static token fails at sign-in too: it is tried on one cheap read.
     let client = Client::new(options(&sim.base, json!({})), Some(Secret::from("wrong-token"))).unwrap();
+    let err = client.sign_in().unwrap_err();
+    assert_eq!(err.http_status(), Some(401), "{:?}", err);
+    assert!(err.to_string().contains("the access token was refused"), "{}", err);
+    assert!(!format!("{} {:?}", err, err).contains("wrong-token"));
+    let good = Client::new(options(&sim.base, json!({})), Some(Secret::from(STATIC_TOKEN))).unwrap();
+    good.sign_in().unwrap();
+    // And it stays 401 InvalidAuthenticationToken, not refreshable, on any call.
     let err = client.get_group(g["id"].as_str().unwrap(), &[]).unwrap_err();
     assert_eq!(err.graph_code(), Some("InvalidAuthenticationToken"));
     assert!(!format!("{} {:?}", err, err).contains("wrong-token"));
@@ -813,4 +820,59 @@ fn a_network_error_is_prefixed_once() {
     assert!(text.contains("the listing stopped after 0 page(s)"), "{}", text);
     let err = client.get_group("11111111-0000-4000-8000-000000000001", &[]).unwrap_err();
     assert_eq!(err.to_string().matches("network error").count(), 1, "{}", err);
+}
+
+/// A preview (bulk check) reads the groups fifteen to a request and decides
+/// each change, writing nothing; sending the changes it found, each with the
+/// group it returned, writes them without reading anything again.
+#[test]
+fn a_bulk_check_previews_and_its_groups_are_not_read_again() {
+    let sim = Sim::start(&["--groups", "400", "--seed", "23", "--throttle", "off"]);
+    let client = token_client(&sim, json!({}));
+    let all = list_all(&client, ListOptions { raw: true, ..Default::default() }).unwrap();
+    let explained = list_all(&client, ListOptions::default()).unwrap();
+    let t = targets(&explained, 90);
+    let items: Vec<Value> = t.iter().map(|(id, s)| json!({"id": id, "state": s})).collect();
+    assert!(all.len() == 400);
+    let before = sim.stats();
+    let (preview, _b) = {
+        let bulk = client.bulk_check(&json!(items)).unwrap();
+        let mut results = Vec::new();
+        loop {
+            let (mut r, done) = bulk.poll(Duration::from_millis(200));
+            results.append(&mut r);
+            if done {
+                break;
+            }
+        }
+        (results, bulk)
+    };
+    let after_preview = sim.stats();
+    assert_eq!(preview.len(), 90);
+    assert_eq!(after_preview["writes"], before["writes"], "a preview writes nothing");
+    let reads = after_preview["reads"].as_u64().unwrap() - before["reads"].as_u64().unwrap();
+    assert!(reads <= 6, "90 bare ids read in {} requests", reads);
+    let would: Vec<&Value> = preview.iter().filter(|r| r["result"] == "wouldWrite").collect();
+    assert!(!would.is_empty());
+    for r in &preview {
+        let result = r["result"].as_str().unwrap();
+        assert!(["wouldWrite", "noChange", "refused"].contains(&result), "{}", r);
+        assert!(r["summary"].as_str().map_or(false, |s| !s.is_empty()), "{}", r);
+        if result == "wouldWrite" {
+            assert!(r["body"].is_object() && r["group"]["id"] == r["id"], "{}", r);
+        }
+    }
+    // Send what the preview found, with its groups: nothing is read again.
+    let confirmed: Vec<Value> = would
+        .iter()
+        .map(|r| {
+            let state = &items[r["index"].as_u64().unwrap() as usize]["state"];
+            json!({"id": r["id"], "state": state, "group": r["group"]})
+        })
+        .collect();
+    let (results, _b) = bulk_all(&client, &json!(confirmed));
+    let end = sim.stats();
+    assert_eq!(end["reads"], after_preview["reads"], "the confirmed changes were not read again");
+    assert!(results.iter().all(|r| r["result"] == "written"), "{:#?}", results);
+    assert_eq!(end["writes"].as_u64().unwrap() - before["writes"].as_u64().unwrap(), would.len() as u64);
 }

@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'GroupWriteback.psm1'
+    RootModule           = 'bin/GroupWriteback.Native.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = '04dcec23-921b-4950-a859-a8fabf86c17d'
     Author               = 'group-writeback contributors'
@@ -8,8 +8,10 @@
     Description          = 'Reads, explains and sets the writeback configuration of Microsoft Entra ID groups (writebackConfiguration, Microsoft Graph beta). Shows what the portal shows next to what really happens, and validates changes before they are sent.'
     PowerShellVersion    = '7.2'
     CompatiblePSEditions = @('Core')
+    ScriptsToProcess     = @('GroupWriteback.Check.ps1')
     FormatsToProcess     = @('GroupWriteback.Format.ps1xml')
-    FunctionsToExport    = @(
+    FunctionsToExport    = @()
+    CmdletsToExport      = @(
         'Connect-GroupWriteback'
         'Disconnect-GroupWriteback'
         'Get-GroupWriteback'
@@ -18,13 +20,14 @@
         'Set-GroupWriteback'
         'Test-GroupWritebackChange'
     )
-    CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     FileList             = @(
         'GroupWriteback.psd1'
-        'GroupWriteback.psm1'
+        'GroupWriteback.Check.ps1'
         'GroupWriteback.Format.ps1xml'
+        'bin/GroupWriteback.Native.dll'
+        'en-US/GroupWriteback.Native.dll-Help.xml'
         'CHANGELOG.md'
     )
     PrivateData          = @{

@@ -56,6 +56,8 @@ pub struct gwb_progress {
     pub throttle_wait_ms: u64,
     /// Time spent pacing writes under the quota, in milliseconds.
     pub pacing_wait_ms: u64,
+    /// Changes a preview (`gwb_client_bulk_check`) found would be written.
+    pub would_write: u64,
 }
 
 /// Writes a snapshot of `p` to a caller's `gwb_progress`.
@@ -83,6 +85,7 @@ fn snapshot(p: &Progress) -> gwb_progress {
         throttled: p.get(|p| &p.throttled),
         throttle_wait_ms: p.get(|p| &p.throttle_wait_ms),
         pacing_wait_ms: p.get(|p| &p.pacing_wait_ms),
+        would_write: p.get(|p| &p.would_write),
     }
 }
 
@@ -235,8 +238,10 @@ pub unsafe extern "C" fn gwb_client_context_json(
     })
 }
 
-/// Signs in now (acquires a token), so a wrong credential shows at once.
-/// For the device code method, use `gwb_client_device_code_begin` and
+/// Signs in now (acquires a token), so a wrong credential shows at once. An
+/// access token the caller gave is tried on one cheap request
+/// (`GET /beta/groups?$top=1&$select=id`): `GWB_STATUS_AUTH` when Graph
+/// answers 401, `GWB_STATUS_FORBIDDEN` for 403. For the device code method, use `gwb_client_device_code_begin` and
 /// `gwb_client_device_code_wait` instead.
 ///
 /// # Safety
@@ -599,7 +604,8 @@ pub unsafe extern "C" fn gwb_cursor_free(cursor: *mut gwb_cursor) {
 /// "refusal": {"code","message"}, "error": {"status" (HTTP or null),
 /// "code", "graphCode" (Graph's code, null when the client caught the
 /// error itself), "gwbStatus", "statusName", "message", "requestId"},
-/// "attempts"}`.
+/// "summary" (refused and noChange: what the change is, in the portal's
+/// words), "attempts"}`.
 ///
 /// Errors (nothing started): `GWB_STATUS_INVALID_JSON` when `changes_json`
 /// is not a JSON array. A bad element gives that element a `failed` result.
@@ -628,6 +634,47 @@ pub unsafe extern "C" fn gwb_client_bulk_set(
             return Err(FfiError::new(gwb_status::InvalidJson, "'changes_json' must be a JSON array of changes"));
         }
         let bulk = c.client.bulk_set(&items)?;
+        // SAFETY: non-NULL out-param.
+        unsafe { write_out(bulk_out, Box::into_raw(Box::new(gwb_bulk { bulk }))) };
+        Ok(())
+    })
+}
+
+/// Starts a preview of a bulk change: the same `changes_json` as
+/// `gwb_client_bulk_set`, the groups read the same way (fifteen to a
+/// request) and the rules applied, but nothing is written. Each change ends
+/// with one result, as for `gwb_client_bulk_set`, except that a change that
+/// would be written ends `"wouldWrite"` with its `body`, `after`,
+/// `madeExplicit` and `group` (as read). Every result but `failed` and
+/// `cancelled` carries `summary` (`gwb_change_summary`'s line). Send the
+/// changes a user confirmed with `gwb_client_bulk_set`, each with the
+/// `group` the preview returned, and they are not read again.
+///
+/// Errors: as `gwb_client_bulk_set`.
+///
+/// # Safety
+/// As `gwb_client_bulk_set`.
+#[no_mangle]
+pub unsafe extern "C" fn gwb_client_bulk_check(
+    client: *const gwb_client,
+    changes_json: *const c_char,
+    bulk_out: *mut *mut gwb_bulk,
+    error_out: *mut *mut gwb_error,
+) -> gwb_status {
+    guard(error_out, || {
+        // SAFETY: per contract.
+        let c = unsafe { arg_ref(client, "client") }?;
+        // SAFETY: per contract.
+        let text = unsafe { arg_str(changes_json, "changes_json") }?;
+        if bulk_out.is_null() {
+            return Err(null_param("bulk_out"));
+        }
+        let items: Value = serde_json::from_str(text)
+            .map_err(|e| FfiError::new(gwb_status::InvalidJson, format!("'changes_json' is not valid JSON: {}", e)))?;
+        if !items.is_array() {
+            return Err(FfiError::new(gwb_status::InvalidJson, "'changes_json' must be a JSON array of changes"));
+        }
+        let bulk = c.client.bulk_check(&items)?;
         // SAFETY: non-NULL out-param.
         unsafe { write_out(bulk_out, Box::into_raw(Box::new(gwb_bulk { bulk }))) };
         Ok(())

@@ -40,8 +40,9 @@ use std::sync::{Mutex, OnceLock};
 /// Version 2: `gwb_effective.written_back` is a `gwb_written_back`
 /// (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
 /// UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
-/// `gwb_change_summary`, `gwb_written_back_name` and
-/// `gwb_group_input_json` are new.
+/// `gwb_change_summary`, `gwb_written_back_name`, `gwb_group_input_json`,
+/// `gwb_explain_keys_json` and `gwb_client_bulk_check` are new; `gwb_progress` gains `would_write`
+/// at its end.
 pub const GWB_ABI_VERSION: u32 = 2;
 
 /// The status of a fallible call. Numbers are stable and never reused.
@@ -657,6 +658,17 @@ pub unsafe extern "C" fn gwb_group_explain_json(
         let g = unsafe { arg_ref(group, "group") }?;
         owned_string_out(json_out, &report::explain(&g.group).to_string())
     })
+}
+
+/// The keys an explained group (`gwb_group_explain_json`, listing pages,
+/// bulk results' `group`) may have of its own, as a JSON array: the Graph
+/// properties the rules read and `kind`, `kindDisplayName`, `isSynced`,
+/// `isDynamic`, `portal`, `effective`. Any other key is a property the
+/// caller asked for, passed through as Graph sent it. Static.
+#[no_mangle]
+pub extern "C" fn gwb_explain_keys_json() -> *const c_char {
+    static KEYS: OnceLock<CString> = OnceLock::new();
+    guard_value(ptr::null(), || KEYS.get_or_init(|| to_cstring(&report::GroupView::own_keys_json())).as_ptr())
 }
 
 /// Parses a group's JSON and explains it in one call (the output of

@@ -1321,6 +1321,14 @@ static void test_group_input(void) {
   CHECK(out == STRING_SENTINEL);
   CHECK_ERROR(gwb_group_input_json(NULL, &out, &err), err, GWB_STATUS_NULL_PARAMETER, "'object_json'");
   CHECK_ERROR(gwb_group_input_json("{}", NULL, &err), err, GWB_STATUS_NULL_PARAMETER, "'json_out'");
+
+  /* The keys an explained group has of its own: static, the same each time. */
+  const char *keys = gwb_explain_keys_json();
+  CHECK(keys != NULL && keys == gwb_explain_keys_json());
+  CHECK_HAS(keys, "\"effective\"");
+  CHECK_HAS(keys, "\"writebackConfiguration\"");
+  CHECK_HAS(keys, "\"membershipRule\"");
+  CHECK_LACKS(keys, "\"mail\"");
 }
 
 static void test_validate_request(void) {

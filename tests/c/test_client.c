@@ -1810,9 +1810,26 @@ static void test_bulk_cancel(void) {
   run_cancelled_bulk(&sim, c, &t2, true);
   check_client_reads(c, t1.items[0].id);
 
-  /* gwb_bulk_free mid-run. */
+  /* gwb_client_bulk_check: every change gets a result, nothing is written. */
   char *changes = changes_json(&t3, "");
   gwb_bulk *bulk = NULL;
+  long long writes_before = sim_writes(&sim);
+  if (CHECK_OK(gwb_client_bulk_check(c, changes, &bulk, &err), err)) {
+    strvec previews = {0};
+    bulk_collect(bulk, &previews, 60);
+    CHECK_UINT(previews.n, t3.n);
+    size_t would = 0;
+    for (size_t i = 0; i < previews.n; i++) {
+      if (strstr(previews.items[i], "\"result\":\"wouldWrite\"")) would++;
+    }
+    CHECK(would > 0);
+    CHECK(sim_writes(&sim) == writes_before);
+    sv_free(&previews);
+    gwb_bulk_free(bulk);
+    bulk = NULL;
+  }
+
+  /* gwb_bulk_free mid-run. */
   if (CHECK_OK(gwb_client_bulk_set(c, changes, &bulk, &err), err)) {
     char *json = NULL;
     bool done = true;

@@ -168,7 +168,7 @@ Describe 'Fault: stopping Set-GroupWriteback (the Ctrl+C path)' {
                 # The command's own account of the stop.
                 $ask = [powershell]::Create()
                 $ask.Runspace = $runspace
-                $summary = @($ask.AddScript({ & (Get-Module GroupWriteback) { $script:GwbLastStopSummary } }).Invoke())[0]
+                $summary = @($ask.AddScript({ [GroupWriteback.Commands.SetGroupWritebackCommand]::LastStopSummary }).Invoke())[0]
                 $ask.Dispose()
                 $summary | Should -Match 'Set-GroupWriteback was stopped: (\d+) written'
                 $null = $summary -match 'stopped: (\d+) written.* (\d+) not sent, of (\d+) groups'

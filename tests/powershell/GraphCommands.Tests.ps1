@@ -261,12 +261,18 @@ Describe 'Get-GroupWriteback' {
         $err[0].Exception.RequestId | Should -Not -BeNullOrEmpty
     }
 
-    It 'reports a bad token as AuthenticationError (401)' {
+    It 'reports a bad token as AuthenticationError (401) at Connect, with one cheap read' {
         try {
-            Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret 'wrong-token')
-            $null = Get-GroupWriteback -Top 1 -ErrorAction SilentlyContinue -ErrorVariable err
-            $err[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
-            "$($err[0])" | Should -Not -Match 'wrong-token'
+            $before = (Get-TestSimStat -Sim $sim).graphRequests
+            $err = $null
+            try { Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret 'wrong-token') } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty -Because 'a wrong token fails at Connect, as a wrong secret does'
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            "$err" | Should -Match 'the access token was refused'
+            "$err" | Should -Not -Match 'wrong-token'
+            ((Get-TestSimStat -Sim $sim).graphRequests - $before) | Should -Be 1
+            # The connection before it is kept.
+            Get-GroupWritebackContext | Should -Not -BeNullOrEmpty
         }
         finally {
             Connect-TestSim
@@ -350,6 +356,23 @@ Describe 'Set-GroupWriteback' {
         $stats = Get-TestSimStat -Sim $sim
         ($stats.reads - $before.reads) | Should -Be 3 -Because '45 ids, fifteen to a $filter=id in (...) request'
         ($stats.writes - $before.writes) | Should -Be 45
+    }
+
+    It 'previews piped ids with -WhatIf in one batched read, and writes nothing' {
+        $targets = Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -ne 'MailEnabledSecurity' } -Count 30
+        $targets.Count | Should -Be 30
+        $before = Get-TestSimStat -Sim $sim
+        $transcript = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "gwb-whatif-ids-$PID.txt"
+        $null = Start-Transcript -LiteralPath $transcript -Force
+        try { $targets.Id | Set-GroupWriteback -State MailEnabledSecurity -WhatIf }
+        finally { $null = Stop-Transcript }
+        $said = (Get-Content -LiteralPath $transcript -Raw) -replace '\s+', ' '
+        Remove-Item -LiteralPath $transcript
+        $stats = Get-TestSimStat -Sim $sim
+        ($stats.reads - $before.reads) | Should -Be 2 -Because '30 ids with -WhatIf are read fifteen to a request, not one GET each'
+        $stats.writes | Should -Be $before.writes
+        ([regex]::Matches($said, 'What if: Group ')).Count | Should -Be 30
+        $said | Should -Match '-> Mail-enabled security'
     }
 
     It 'paces writes at Connect-GroupWriteback -WritesPerSecond: <Case>' -ForEach @(

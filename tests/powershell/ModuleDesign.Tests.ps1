@@ -6,14 +6,15 @@ BeforeDiscovery {
     $scriptFiles = @(Get-ChildItem -LiteralPath $moduleDir -Recurse -File -Include '*.ps1', '*.psm1' |
             Where-Object { $_.FullName -notmatch '[\\/](bin|runtimes)[\\/]' } |
             ForEach-Object { @{ Name = $_.FullName.Substring($moduleDir.Length + 1); Path = $_.FullName } })
-    $publicFiles = @(Get-ChildItem -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'Public') -Filter '*.ps1' -File |
-            ForEach-Object { @{ Name = $_.BaseName; Path = $_.FullName } })
+    $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.psd1')
+    $commands = @($manifest.CmdletsToExport | ForEach-Object { @{ Name = $_ } })
 }
 
 BeforeAll {
     $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
     $script:manifestPath = Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.psd1'
     $script:manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
+    Import-Module -Name $moduleDir -Force -ErrorAction Stop
     $script:approvedVerbs = @(Get-Verb | ForEach-Object { $_.Verb })
     # Verbs whose commands change state and so need -WhatIf/-Confirm.
     $script:stateChangingVerbs = @(
@@ -67,9 +68,17 @@ Describe 'Module manifest' {
         }
     }
 
-    It 'exports exactly the commands of Public/' {
-        $public = @(Get-ChildItem -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'Public') -Filter '*.ps1' -File).BaseName | Sort-Object
-        @($manifest.FunctionsToExport | Sort-Object) | Should -Be $public
+    It 'has the assembly as its root module and exports exactly its cmdlets, each with a help file' {
+        $manifest.RootModule | Should -Be 'bin/GroupWriteback.Native.dll'
+        @($manifest.FunctionsToExport).Count | Should -Be 0
+        $assembly = [GroupWriteback.Commands.ModuleLifetime].Assembly
+        $cmdlets = @($assembly.GetTypes() | ForEach-Object {
+                $attribute = $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) | Select-Object -First 1
+                if ($attribute) { "$($attribute.VerbName)-$($attribute.NounName)" }
+            }) | Sort-Object
+        @($manifest.CmdletsToExport | Sort-Object) | Should -Be $cmdlets
+        $helpFiles = @(Get-ChildItem -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/help') -Filter '*.md' -File).BaseName | Sort-Object
+        $helpFiles | Should -Be $cmdlets
     }
 
     It 'names its formats, PowerShell version, tags and release notes' {
@@ -152,30 +161,67 @@ Describe 'Script file <Name>' -ForEach $scriptFiles {
     }
 }
 
-Describe 'Public command <Name>' -ForEach $publicFiles {
+Describe 'Command <Name>' -ForEach $commands {
     BeforeAll {
-        $parsed = Get-TestScriptAst -Path $Path
-        $functions = Get-TestFunctionAst -Ast $parsed.Ast
-        $function = $functions | Where-Object { $_.Name -eq $Name }
-        $help = if ($function) { $function.GetHelpContent() }
+        Import-Module -Name $moduleDir -Force -ErrorAction Stop
+        $command = Get-Command -Name $Name -Module GroupWriteback
+        $help = Get-Help -Name $Name -Full
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
     }
 
-    It 'is the one function of its file, named after it' {
-        @($functions | Where-Object { $_.Parent -eq $parsed.Ast -or $_.Parent.Parent -eq $parsed.Ast }).Count | Should -Be 1
-        $function | Should -Not -BeNullOrEmpty
+    It 'is a cmdlet of the module''s assembly, its class in a file of its own' {
+        $command.CommandType | Should -Be 'Cmdlet'
+        $type = $command.ImplementingType
+        $type.Namespace | Should -Be 'GroupWriteback.Commands'
+        $file = Join-Path -Path $PSScriptRoot -ChildPath "../../powershell/src/GroupWriteback.Native/Commands/$($type.Name).cs"
+        Test-Path -LiteralPath $file -PathType Leaf | Should -BeTrue -Because "$Name's class $($type.Name) is in Commands/$($type.Name).cs"
     }
 
-    It 'has comment-based help with a synopsis, a description and at least two examples' {
-        $help | Should -Not -BeNullOrEmpty
+    It 'uses an approved verb and a singular noun' {
+        $approvedVerbs | Should -Contain $command.Verb
+        Test-SingularNoun -Noun $command.Noun | Should -BeTrue
+    }
+
+    It 'supports ShouldProcess exactly where its verb changes state' {
+        $supports = $command.Parameters.ContainsKey('WhatIf')
+        $supports | Should -Be ($command.Verb -in $stateChangingVerbs) -Because "$Name's verb $($command.Verb)"
+    }
+
+    It 'declares its output type' {
+        @($command.OutputType).Count | Should -BeGreaterThan 0
+    }
+
+    It 'has help with a synopsis, a description and at least two examples (built from powershell/help)' {
         $help.Synopsis | Should -Not -BeNullOrEmpty
-        $help.Description | Should -Not -BeNullOrEmpty
-        @($help.Examples).Count | Should -BeGreaterOrEqual 2
+        $help.Synopsis.Trim() | Should -Not -BeLike "$Name *" -Because 'a synopsis that repeats the syntax means no help file was found'
+        ($help.description.Text -join ' ') | Should -Not -BeNullOrEmpty
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        (Get-Help -Name $Name -Examples | Out-String) | Should -Match 'Example 2'
     }
 
     It 'documents every parameter' {
-        foreach ($parameter in $function.Body.ParamBlock.Parameters) {
-            $name = $parameter.Name.VariablePath.UserPath
-            $help.Parameters.Keys | Should -Contain $name.ToUpperInvariant() -Because "-$name needs a .PARAMETER entry"
+        foreach ($parameter in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $text = (Get-Help -Name $Name -Parameter $parameter).description.Text -join ' '
+            $text | Should -Not -BeNullOrEmpty -Because "-$parameter needs a description in powershell/help/$Name.md"
+        }
+    }
+}
+
+Describe 'What only the library knows' {
+    It 'is not written in the module''s C# or PowerShell: no state, type, property or refusal name' {
+        $sources = @(Get-ChildItem -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/src/GroupWriteback.Native') -Recurse -Filter '*.cs' -File |
+                Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }) +
+            @(Get-ChildItem -LiteralPath $moduleDir -Filter '*.ps1' -File)
+        $sources.Count | Should -BeGreaterThan 5
+        # Names the library says (gwb_state_name, gwb_onprem_type_name,
+        # gwb_refusal_name, the rules' properties): a copy here would drift.
+        $names = 'NoWriteback', 'MailEnabledSecurity', 'universalSecurityGroup', 'universalDistributionGroup',
+            'universalMailEnabledSecurityGroup', 'syncedFromOnPremises', 'typeNotAllowedForKind', 'kindUndetermined', 'membershipRule'
+        foreach ($file in $sources) {
+            $text = Get-Content -LiteralPath $file.FullName -Raw
+            foreach ($n in $names) {
+                $text | Should -Not -Match "\b$n\b" -Because "$($file.Name) must ask the library for '$n', not write it"
+            }
         }
     }
 }

@@ -27,11 +27,11 @@ BeforeAll {
         }
     }
 
-    # A copy of the module's script files, without what `make module` builds.
+    # A copy of the module's source files, without what `make module` builds.
     function Copy-TestModuleSource {
         param([string] $Destination)
         $null = New-Item -ItemType Directory -Path $Destination -Force
-        foreach ($item in 'GroupWriteback.psd1', 'GroupWriteback.psm1', 'GroupWriteback.Format.ps1xml', 'CHANGELOG.md', 'Public', 'Private') {
+        foreach ($item in 'GroupWriteback.psd1', 'GroupWriteback.Check.ps1', 'GroupWriteback.Format.ps1xml', 'CHANGELOG.md') {
             Copy-Item -LiteralPath (Join-Path -Path $moduleDir -ChildPath $item) -Destination $Destination -Recurse
         }
     }

@@ -274,7 +274,8 @@ Describe 'Resolve-GroupWriteback: bad input' {
         $output | Should -BeNullOrEmpty
         $errors.Count | Should -Be 1
         $errors[0].CategoryInfo.Category | Should -Be $Category
-        $errors[0].FullyQualifiedErrorId | Should -Be "$ErrorId,Resolve-GroupWriteback"
+        # The ErrorId before the comma; after it PowerShell names the command's implementing type.
+        ($errors[0].FullyQualifiedErrorId -split ',')[0] | Should -Be $ErrorId
         $errors[0].TargetObject | Should -Not -BeNullOrEmpty
         $errors[0].Exception.Message | Should -Match ([regex]::Escape($Hint))
     }

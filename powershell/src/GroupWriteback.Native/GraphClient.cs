@@ -252,6 +252,22 @@ namespace GroupWriteback.Native
             return new BulkOperation(bulk);
         }
 
+        /// <summary>Starts a preview of a bulk change: read and decided, nothing written (gwb_client_bulk_check).</summary>
+        public BulkOperation BulkCheck(string changesJson)
+        {
+            uint status = NativeMethods.gwb_client_bulk_check(_handle, changesJson, out BulkHandle bulk, out ErrorHandle error);
+            try
+            {
+                Interop.Check(status, error, "gwb_client_bulk_check");
+            }
+            catch
+            {
+                bulk.Dispose();
+                throw;
+            }
+            return new BulkOperation(bulk);
+        }
+
         /// <summary>Cancels what is in progress and frees the client (once calls in progress return).</summary>
         public void Dispose()
         {
@@ -322,6 +338,13 @@ namespace GroupWriteback.Native
             return done.GetAwaiter().GetResult();
         }
 
+        /// <summary>
+        /// The next page, waiting for it on the calling thread; <see cref="Cancel"/>
+        /// from another thread (a cmdlet's StopProcessing) ends the wait with a
+        /// Cancelled error. Throws <see cref="GwbException"/> when the listing failed.
+        /// </summary>
+        public ListPage NextPage() => Next();
+
         /// <summary><see cref="TryNext"/> without exceptions: Value is the page, or null when it has not arrived yet.</summary>
         public RuleResult TryNextPage(int timeoutMs) => RuleResult.Run(() => TryNext(timeoutMs));
 
@@ -387,7 +410,7 @@ namespace GroupWriteback.Native
         public string Id { get; set; }
         public string DisplayName { get; set; }
 
-        /// <summary>written, noChange, refused, failed or cancelled.</summary>
+        /// <summary>written, noChange, refused, failed or cancelled (wouldWrite in a preview).</summary>
         public string Result { get; set; }
 
         /// <summary>The PATCH body that was sent (written only).</summary>
@@ -395,6 +418,12 @@ namespace GroupWriteback.Native
 
         /// <summary>True when the write only made the stored values explicit: the portal's state and the effective writeback are as before (written only).</summary>
         public bool MadeExplicit { get; set; }
+
+        /// <summary>The library's one line on the change (refused, noChange, wouldWrite).</summary>
+        public string Summary { get; set; }
+
+        /// <summary>The group's JSON as the library returned it (to send a previewed change without reading the group again).</summary>
+        public string GroupJson { get; set; }
 
         /// <summary>The group as it now is, explained (written and noChange).</summary>
         public GroupReport Group { get; set; }
@@ -452,7 +481,9 @@ namespace GroupWriteback.Native
                     if (GroupReport.Obj(r, "group", out JsonElement group))
                     {
                         result.Group = GroupReport.FromElement(group, null);
+                        result.GroupJson = group.GetRawText();
                     }
+                    result.Summary = GroupReport.Str(r, "summary");
                     if (GroupReport.Obj(r, "refusal", out JsonElement refusal))
                     {
                         result.RefusalCode = GroupReport.Str(refusal, "code");

@@ -94,18 +94,21 @@ namespace GroupWriteback.Native
                 if (status == (uint)GwbStatus.Ok) return;
                 string statusName = Borrowed(NativeMethods.gwb_status_name(status)) ?? status.ToString();
                 string message = null, graphCode = null, requestId = null;
+                int? http = null;
                 if (error != null && !error.IsInvalid)
                 {
                     message = Borrowed(NativeMethods.gwb_error_message(error));
                     graphCode = Borrowed(NativeMethods.gwb_error_graph_code(error));
                     requestId = Borrowed(NativeMethods.gwb_error_request_id(error));
+                    uint h = NativeMethods.gwb_error_http_status(error);
+                    if (h != 0) http = (int)h;
                 }
                 if (string.IsNullOrEmpty(message))
                 {
                     message = string.Format("{0} failed with status {1}.", what, statusName);
                 }
                 // A status this assembly does not name (a newer library) keeps its number and its name.
-                throw new GwbException((GwbStatus)status, statusName, message, graphCode, requestId);
+                throw new GwbException((GwbStatus)status, statusName, message, graphCode, requestId, http);
             }
         }
     }

@@ -49,6 +49,9 @@ namespace GroupWriteback.Native
         internal static extern IntPtr gwb_error_request_id(ErrorHandle error);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_error_http_status(ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void gwb_error_free(IntPtr error);
 
         // ------------------------------------------------------------ groups
@@ -61,6 +64,9 @@ namespace GroupWriteback.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void gwb_group_free(IntPtr group);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr gwb_explain_keys_json();
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint gwb_group_input_json(
@@ -128,6 +134,9 @@ namespace GroupWriteback.Native
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr gwb_state_name(uint state);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr gwb_onprem_type_name(uint onpremType);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern IntPtr gwb_state_display_name(uint state);
@@ -203,6 +212,13 @@ namespace GroupWriteback.Native
             out ErrorHandle error);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern uint gwb_client_bulk_check(
+            ClientHandle client,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string changesJson,
+            out BulkHandle bulk,
+            out ErrorHandle error);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint gwb_bulk_poll(
             BulkHandle bulk,
             uint timeoutMs,
@@ -237,5 +253,6 @@ namespace GroupWriteback.Native
         public ulong Throttled;
         public ulong ThrottleWaitMs;
         public ulong PacingWaitMs;
+        public ulong WouldWrite;
     }
 }

@@ -57,12 +57,17 @@ namespace GroupWriteback.Native
         /// </summary>
         public Dictionary<string, object> AdditionalProperties { get; set; }
 
-        private static readonly HashSet<string> KnownNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        /// <summary>The keys the library writes of its own in an explained group (gwb_explain_keys_json); any other is a passed-through property.</summary>
+        private static readonly Lazy<HashSet<string>> OwnKeys = new Lazy<HashSet<string>>(() =>
         {
-            "id", "displayName", "groupTypes", "securityEnabled", "mailEnabled", "onPremisesSyncEnabled",
-            "writebackConfiguration", "kind", "kindDisplayName", "isSynced", "isDynamic", "portal", "effective",
-            "membershipRule",
-        };
+            NativeLoader.EnsureReady();
+            var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            using (JsonDocument doc = JsonDocument.Parse(Interop.Borrowed(NativeMethods.gwb_explain_keys_json()) ?? "[]"))
+            {
+                foreach (JsonElement k in doc.RootElement.EnumerateArray()) keys.Add(k.GetString());
+            }
+            return keys;
+        });
 
         internal static GroupReport FromJson(string json)
         {
@@ -122,7 +127,7 @@ namespace GroupWriteback.Native
             {
                 foreach (JsonProperty p in root.EnumerateObject())
                 {
-                    if (KnownNames.Contains(p.Name) || p.Name.StartsWith("@odata", StringComparison.Ordinal)) continue;
+                    if (OwnKeys.Value.Contains(p.Name) || p.Name.StartsWith("@odata", StringComparison.Ordinal)) continue;
                     report.AdditionalProperties ??= new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
                     report.AdditionalProperties[p.Name] = ToValue(p.Value);
                 }
@@ -202,7 +207,7 @@ namespace GroupWriteback.Native
         /// <summary>onPremisesGroupType after the change (Send only).</summary>
         public string AfterOnPremisesGroupType { get; set; }
 
-        /// <summary>The refusal's stable code, e.g. "typeNotAllowedForKind" (Refused only).</summary>
+        /// <summary>The refusal's stable code, as the library names it (Refused only).</summary>
         public string RefusalCode { get; set; }
 
         /// <summary>The refusal's message for an administrator (Refused only).</summary>

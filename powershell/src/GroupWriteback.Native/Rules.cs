@@ -10,8 +10,42 @@ namespace GroupWriteback.Native
     /// </summary>
     public static class Rules
     {
-        /// <summary>The portal states a change may ask for, as the library names them.</summary>
-        public static readonly string[] StateNames = { "NoWriteback", "Security", "Distribution", "MailEnabledSecurity" };
+        /// <summary>The portal states a change may ask for, as the library names them (gwb_state_name, UNSET left out).</summary>
+        public static string[] StateNames()
+        {
+            NativeLoader.EnsureReady();
+            var names = new List<string>();
+            for (uint n = 1; ; n++)
+            {
+                string name = Interop.Borrowed(NativeMethods.gwb_state_name(n));
+                if (name == null) break;
+                names.Add(name);
+            }
+            return names.ToArray();
+        }
+
+        /// <summary>The documented on-premises group types, as the library names them (gwb_onprem_type_name, known values only).</summary>
+        public static string[] OnPremisesTypeNames()
+        {
+            NativeLoader.EnsureReady();
+            var names = new List<string>();
+            for (uint n = 1; ; n++)
+            {
+                string name = Interop.Borrowed(NativeMethods.gwb_onprem_type_name(n));
+                if (name == null) break;
+                if (name.Length > 0) names.Add(name);
+            }
+            return names.ToArray();
+        }
+
+        /// <summary>True when the library reads <paramref name="state"/> as a portal state (its names or the portal's words, any case).</summary>
+        public static bool IsState(string state)
+        {
+            NativeLoader.EnsureReady();
+            uint status = NativeMethods.gwb_state_parse(state ?? string.Empty, out uint _, out ErrorHandle error);
+            error.Dispose();
+            return status == 0;
+        }
 
         /// <summary><see cref="Explain"/> without exceptions: Value is a <see cref="GroupReport"/>.</summary>
         public static RuleResult TryExplain(string groupJson) => RuleResult.Run(() => Explain(groupJson));
@@ -126,13 +160,6 @@ namespace GroupWriteback.Native
         private static ChangeDecision Decide(GroupHandle group, ChangeHandle change)
         {
             var decision = new ChangeDecision { Group = ExplainHandle(group) };
-            switch (NativeMethods.gwb_change_outcome(change))
-            {
-                case 1: decision.Outcome = "Send"; break;
-                case 2: decision.Outcome = "NoChange"; break;
-                case 3: decision.Outcome = "Refused"; break;
-                default: decision.Outcome = "Unset"; break;
-            }
             decision.Body = Interop.Borrowed(NativeMethods.gwb_change_body(change));
             uint refusal = NativeMethods.gwb_change_refusal(change);
             if (refusal != 0)
@@ -147,6 +174,9 @@ namespace GroupWriteback.Native
             decision.Summary = Interop.Borrowed(NativeMethods.gwb_change_summary(change));
             using (JsonDocument doc = JsonDocument.Parse(decision.Json))
             {
+                // The library's outcome name ("send", "noChange", "refused"), in PowerShell's casing.
+                string outcome = GroupReport.Str(doc.RootElement, "outcome") ?? string.Empty;
+                decision.Outcome = outcome.Length > 0 ? char.ToUpperInvariant(outcome[0]) + outcome.Substring(1) : outcome;
                 if (GroupReport.Obj(doc.RootElement, "after", out JsonElement after))
                 {
                     JsonElement wb = GroupReport.Obj(after, "writebackConfiguration", out JsonElement inner) ? inner : after;

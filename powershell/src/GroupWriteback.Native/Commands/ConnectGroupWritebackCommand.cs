@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Management.Automation;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using GroupWriteback.Native;
+
+namespace GroupWriteback.Commands
+{
+    /// <summary>Connect-GroupWriteback: signs in to Graph, like Connect-MgGraph (see its help).</summary>
+    [Cmdlet(VerbsCommunications.Connect, "GroupWriteback", DefaultParameterSetName = "Environment", SupportsShouldProcess = true)]
+    [OutputType("GroupWriteback.Context")]
+    public sealed class ConnectGroupWritebackCommand : PSCmdlet
+    {
+        /// <summary>Microsoft Graph PowerShell's public client id, the device code sign-in's default (as Connect-MgGraph).</summary>
+        private const string DefaultPublicClientId = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+        // Azure Identity's environment variables, read here because on Linux
+        // and macOS variables set in PowerShell ($env:X = ...) are not visible
+        // to native code, which reads the environment it was started with.
+        private const string EnvTenantId = "AZURE_TENANT_ID";
+        private const string EnvClientId = "AZURE_CLIENT_ID";
+        private const string EnvClientSecret = "AZURE_CLIENT_SECRET";
+        private const string EnvCertificatePath = "AZURE_CLIENT_CERTIFICATE_PATH";
+        private const string EnvCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
+        private const string EnvAuthorityHost = "AZURE_AUTHORITY_HOST";
+
+        [Parameter(Mandatory = true, ParameterSetName = "ClientSecret")]
+        [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
+        [Parameter(Mandatory = true, ParameterSetName = "Certificate")]
+        [Parameter(ParameterSetName = "DeviceCode")]
+        [Parameter(ParameterSetName = "Environment")]
+        [Alias("Tenant")]
+        [ValidateNotNullOrEmpty]
+        public string TenantId { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
+        [Parameter(Mandatory = true, ParameterSetName = "Certificate")]
+        [Parameter(ParameterSetName = "DeviceCode")]
+        [Parameter(ParameterSetName = "Environment")]
+        [Alias("AppId", "ApplicationId")]
+        [ValidateNotNullOrEmpty]
+        public string ClientId { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "ClientSecret")]
+        [Credential]
+        public PSCredential ClientSecretCredential { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
+        [ValidateNotNullOrEmpty]
+        public string CertificateThumbprint { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "Certificate")]
+        public X509Certificate2 Certificate { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "AccessToken")]
+        public SecureString AccessToken { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = "DeviceCode")]
+        [Alias("DeviceCode")]
+        public SwitchParameter UseDeviceCode { get; set; }
+
+        [Parameter]
+        [ValidateSet("Global", "USGov", "USGovDoD", "China")]
+        public string Environment { get; set; } = "Global";
+
+        [Parameter]
+        [ValidateNotNull]
+        public Uri Endpoint { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.1, 100000)]
+        public double WritesPerSecond { get; set; } = 20;
+
+        [Parameter]
+        [ValidateRange(0.1, 10000000)]
+        public double ResourceUnitsPerSecond { get; set; }
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        private volatile GraphClient _pending;
+
+        private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+        private static string Variable(string name)
+        {
+            string value = System.Environment.GetEnvironmentVariable(name);
+            return string.IsNullOrWhiteSpace(value) ? null : value;
+        }
+
+        protected override void EndProcessing()
+        {
+            var options = new OrderedDictionary { ["cloud"] = Environment };
+            if (Bound(nameof(WritesPerSecond))) options["writesPerSecond"] = WritesPerSecond;
+            if (Bound(nameof(ResourceUnitsPerSecond))) options["resourceUnitsPerSecond"] = ResourceUnitsPerSecond;
+            if (Bound(nameof(Endpoint)))
+            {
+                if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != "https" && Endpoint.Scheme != "http"))
+                {
+                    string shown = Endpoint.OriginalString;
+                    if (shown.Length > 200) shown = shown.Substring(0, 200) + "...";
+                    ThrowTerminatingError(ErrorRecords.Input(
+                        "-Endpoint '" + shown + "' is not an absolute http(s) URL: give the Graph base URL, e.g. https://graph.microsoft.com or the simulated tenant's http://127.0.0.1:<port>.",
+                        "GroupWriteback.InvalidEndpoint", ErrorCategory.InvalidArgument, Endpoint));
+                }
+                options["endpoint"] = Endpoint.AbsoluteUri;
+            }
+            SecureString secret = null;
+            X509Certificate2 certificate = null;
+            string certificatePath = null;
+            string source = ParameterSetName;
+            switch (ParameterSetName)
+            {
+                case "AccessToken":
+                    options["auth"] = "accessToken";
+                    secret = AccessToken;
+                    break;
+                case "ClientSecret":
+                    options["auth"] = "clientSecret";
+                    options["tenantId"] = TenantId;
+                    options["clientId"] = ClientSecretCredential.UserName;
+                    secret = ClientSecretCredential.Password;
+                    break;
+                case "Certificate":
+                    options["auth"] = "certificate";
+                    options["tenantId"] = TenantId;
+                    options["clientId"] = ClientId;
+                    certificate = Certificate;
+                    break;
+                case "CertificateThumbprint":
+                    options["auth"] = "certificate";
+                    options["tenantId"] = TenantId;
+                    options["clientId"] = ClientId;
+                    certificate = Credentials.FindByThumbprint(CertificateThumbprint);
+                    if (certificate == null)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(
+                            new ItemNotFoundException("No certificate with the thumbprint '" + CertificateThumbprint + "' and its private key was found in the CurrentUser or LocalMachine 'My' store."),
+                            "GroupWriteback.CertificateNotFound", ErrorCategory.ObjectNotFound, CertificateThumbprint));
+                    }
+                    break;
+                case "DeviceCode":
+                    options["auth"] = "deviceCode";
+                    options["clientId"] = Bound(nameof(ClientId)) ? ClientId : DefaultPublicClientId;
+                    if (Bound(nameof(TenantId))) options["tenantId"] = TenantId;
+                    break;
+                default:
+                    {
+                        string tenant = Bound(nameof(TenantId)) ? TenantId : Variable(EnvTenantId);
+                        string clientId = Bound(nameof(ClientId)) ? ClientId : Variable(EnvClientId);
+                        bool hasSecret = Variable(EnvClientSecret) != null;
+                        certificatePath = Variable(EnvCertificatePath);
+                        string authority = Variable(EnvAuthorityHost);
+                        if (tenant != null) options["tenantId"] = tenant;
+                        if (clientId != null) options["clientId"] = clientId;
+                        if (authority != null && !Bound(nameof(Endpoint)))
+                        {
+                            options["authority"] = authority.Contains("://") ? authority : "https://" + authority;
+                        }
+                        var missing = new List<string>();
+                        if (tenant == null) missing.Add(EnvTenantId);
+                        if (clientId == null) missing.Add(EnvClientId);
+                        if (!hasSecret && certificatePath == null) missing.Add(EnvClientSecret + " or " + EnvCertificatePath);
+                        if (missing.Count > 0)
+                        {
+                            ThrowTerminatingError(new ErrorRecord(
+                                new ArgumentException("No credential was given and Azure Identity's environment variables are incomplete (missing: " + string.Join(", ", missing) +
+                                    "). Pass -ClientSecretCredential, -CertificateThumbprint, -Certificate, -AccessToken or -UseDeviceCode, or set the variables."),
+                                "GroupWriteback.NoCredential", ErrorCategory.AuthenticationError, null));
+                        }
+                        if (hasSecret)
+                        {
+                            options["auth"] = "clientSecret";
+                            source = "Environment (client secret)";
+                            certificatePath = null;
+                        }
+                        else
+                        {
+                            options["auth"] = "certificate";
+                            source = "Environment (certificate)";
+                        }
+                        break;
+                    }
+            }
+
+            string target = options.Contains("endpoint") ? (string)options["endpoint"] : "Microsoft Graph (" + Environment + ")";
+            var who = new List<string>();
+            if (options["clientId"] is string c && c.Length > 0) who.Add(c);
+            if (options["tenantId"] is string t && t.Length > 0) who.Add(t);
+            string action = who.Count > 0 ? "Sign in (" + options["auth"] + ", " + string.Join(" in tenant ", who) + ")" : "Sign in (" + options["auth"] + ")";
+            if (!ShouldProcess(target, action)) return;
+
+            string optionsJson = OptionsJson.Write(options);
+            RuleResult created;
+            if (certificate != null) created = GraphClient.TryCreateWithCertificate(optionsJson, certificate);
+            else if (certificatePath != null) created = GraphClient.TryCreateWithCertificateFile(optionsJson, certificatePath, EnvCertificatePassword);
+            else if (source.StartsWith("Environment", StringComparison.Ordinal)) created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, EnvClientSecret);
+            else created = GraphClient.TryCreate(optionsJson, secret);
+            if (!created.Success)
+            {
+                ThrowTerminatingError(ErrorRecords.Graph(created.Error, "Creating the Graph client", target));
+            }
+            var client = (GraphClient)created.Value;
+            _pending = client;
+            bool connected = false;
+            try
+            {
+                RuleResult signedIn;
+                if (ParameterSetName == "DeviceCode")
+                {
+                    RuleResult begun = client.TryBeginDeviceCode();
+                    signedIn = begun;
+                    if (begun.Success)
+                    {
+                        using (JsonDocument prompt = JsonDocument.Parse((string)begun.Value))
+                        {
+                            WriteWarning(GroupReport.Str(prompt.RootElement, "message"));
+                        }
+                        // Waits in the library; Ctrl+C (StopProcessing) cancels the client.
+                        do
+                        {
+                            signedIn = client.TryWaitDeviceCode(500);
+                        } while (signedIn.Success && !(bool)signedIn.Value && !Stopping);
+                    }
+                }
+                else
+                {
+                    signedIn = client.TrySignIn();
+                }
+                if (Stopping) return;
+                if (!signedIn.Success)
+                {
+                    ThrowTerminatingError(ErrorRecords.Graph(signedIn.Error, "Signing in", target, ErrorCategory.AuthenticationError));
+                }
+                Connection.Replace(new Connection(client, source));
+                connected = true;
+            }
+            finally
+            {
+                _pending = null;
+                if (!connected) client.Dispose();
+            }
+
+            PSObject context = Connection.Current?.ToContext();
+            if (context == null) return;
+            var parts = new List<string> { "Connected to " + context.Properties["GraphEndpoint"]?.Value };
+            if (context.Properties["ClientId"]?.Value is string id && id.Length > 0) parts.Add("as " + id);
+            if (context.Properties["TenantId"]?.Value is string tenantShown && tenantShown.Length > 0) parts.Add("in tenant " + tenantShown);
+            WriteVerbose(string.Join(" ", parts) + " (" + context.Properties["AuthType"]?.Value + ").");
+            if (PassThru) WriteObject(context);
+        }
+
+        protected override void StopProcessing()
+        {
+            _pending?.Cancel();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System;
+using System.Management.Automation;
+
+namespace GroupWriteback.Commands
+{
+    /// <summary>Disconnect-GroupWriteback: ends the connection (see its help).</summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "GroupWriteback", SupportsShouldProcess = true)]
+    [OutputType("GroupWriteback.Context")]
+    public sealed class DisconnectGroupWritebackCommand : PSCmdlet
+    {
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void EndProcessing()
+        {
+            Connection connection = Connection.Current;
+            if (connection == null)
+            {
+                WriteError(new ErrorRecord(
+                    new InvalidOperationException("There is no connection to end: Connect-GroupWriteback was not run in this session, or it was already disconnected."),
+                    "GroupWriteback.NotConnected", ErrorCategory.InvalidOperation, null));
+                return;
+            }
+            PSObject context = connection.ToContext();
+            string endpoint = context.Properties["GraphEndpoint"]?.Value as string;
+            if (!ShouldProcess(endpoint, "Disconnect")) return;
+            Connection.Replace(null);
+            WriteVerbose("Disconnected from " + endpoint + ".");
+            if (PassThru) WriteObject(context);
+        }
+    }
+}
