@@ -43,7 +43,8 @@
  * (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
  * UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
  * `gwb_change_summary`, `gwb_written_back_name`, `gwb_group_input_json`,
- * `gwb_explain_keys_json` and `gwb_client_bulk_check` are new; `gwb_progress` gains `would_write`
+ * `gwb_explain_keys_json`, `gwb_client_bulk_check`, `gwb_cloud_name` and
+ * `gwb_environment_variables_json` are new; `gwb_progress` gains `would_write`
  * at its end.
  */
 #define GWB_ABI_VERSION 2
@@ -55,6 +56,12 @@
 #define MAX_MESSAGE_CHARS 2048
 
 #define MAX_CODE_CHARS 128
+
+/**
+ * The page size Graph uses when `$top` is not given (100 for groups, as
+ * Microsoft's paging documentation and the `Get-MgBetaGroup` default show).
+ */
+#define GRAPH_DEFAULT_PAGE_SIZE 100
 
 /**
  * At most 20 requests in one `$batch`.
@@ -989,6 +996,23 @@ const char *gwb_group_kind_name(uint32_t kind);
  * that is not a type. Static.
  */
 const char *gwb_onprem_type_name(uint32_t onprem_type);
+
+/**
+ * The name of cloud number `n` (0 "Global", 1 "USGov", 2 "USGovDoD", 3
+ * "China"), the values of the client option `cloud`; NULL past the last.
+ * Static.
+ */
+const char *gwb_cloud_name(uint32_t n);
+
+/**
+ * Azure Identity's environment variables that the `environment` sign-in
+ * reads, as a JSON object from the option each stands for to its name
+ * (`{"tenantId": "AZURE_TENANT_ID", "clientId": ..., "clientSecret": ...,
+ * "certificatePath": ..., "certificatePassword": ..., "authorityHost":
+ * ...}`): a host that keeps its own environment (PowerShell on Linux and
+ * macOS does) reads them by these names. Static.
+ */
+const char *gwb_environment_variables_json(void);
 
 /**
  * The name of a `gwb_written_back` ("yes", "no", "unknown"; "unset" for

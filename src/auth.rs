@@ -53,6 +53,22 @@ const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The Azure Identity environment variables read by [`AuthSettings::from_environment`].
+/// The client id a device code sign-in uses when none is given: Microsoft
+/// Graph PowerShell's public client, the one `Connect-MgGraph` signs in with
+/// by default (any tenant's user can consent to the Group.* scopes there).
+pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// Azure Identity's environment variables the `environment` sign-in reads,
+/// as `(role, name)`: the role is the option it stands for.
+pub const ENVIRONMENT_VARIABLES: [(&str, &str); 6] = [
+    ("tenantId", ENV_TENANT_ID),
+    ("clientId", ENV_CLIENT_ID),
+    ("clientSecret", ENV_CLIENT_SECRET),
+    ("certificatePath", ENV_CLIENT_CERTIFICATE_PATH),
+    ("certificatePassword", ENV_CLIENT_CERTIFICATE_PASSWORD),
+    ("authorityHost", ENV_AUTHORITY_HOST),
+];
+
 pub const ENV_TENANT_ID: &str = "AZURE_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "AZURE_CLIENT_ID";
 pub const ENV_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";

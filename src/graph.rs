@@ -448,7 +448,11 @@ impl Client {
                 scope,
                 credential: Credential::DeviceCode {
                     tenant_id: opts.tenant_id.clone().unwrap_or_else(|| "organizations".into()),
-                    client_id: need(&opts.client_id, "clientId")?,
+                    client_id: opts
+                        .client_id
+                        .clone()
+                        .filter(|c| !c.trim().is_empty())
+                        .unwrap_or_else(|| crate::auth::DEFAULT_PUBLIC_CLIENT_ID.to_string()),
                 },
             },
             "environment" => {

@@ -39,6 +39,11 @@ pub struct ListOptions {
     /// Stop after this many groups (after client-side filtering).
     #[serde(default)]
     pub max_items: Option<u64>,
+    /// Only the first page, as `Get-MgBetaGroup` reads without `-All`: of
+    /// `pageSize` groups, else of Graph's own default page size
+    /// ([`GRAPH_DEFAULT_PAGE_SIZE`]).
+    #[serde(default)]
+    pub first_page: bool,
     /// Properties to select in addition to the rules' own.
     #[serde(default)]
     pub property: Vec<String>,
@@ -201,6 +206,22 @@ impl Drop for Cursor {
     }
 }
 
+/// The page size Graph uses when `$top` is not given (100 for groups, as
+/// Microsoft's paging documentation and the `Get-MgBetaGroup` default show).
+pub const GRAPH_DEFAULT_PAGE_SIZE: u32 = 100;
+
+impl ListOptions {
+    /// `firstPage` as the page size and limit it stands for.
+    fn settled(mut self) -> Self {
+        if self.first_page {
+            let size = self.page_size.unwrap_or(GRAPH_DEFAULT_PAGE_SIZE);
+            self.page_size = Some(size);
+            self.max_items = Some(self.max_items.map_or(size as u64, |m| m.min(size as u64)));
+        }
+        self
+    }
+}
+
 fn first_url(inner: &Inner, o: &ListOptions) -> Result<Url, GraphError> {
     let mut url = inner.beta.join("groups").expect("relative path");
     let top = o.page_size.unwrap_or(999);
@@ -248,6 +269,7 @@ fn keep(o: &ListOptions, group: &Group) -> bool {
 impl Client {
     /// Starts a listing; pages are pulled with [`Cursor::next_page`].
     pub fn list_groups(&self, options: ListOptions) -> Result<Cursor, GraphError> {
+        let options = options.settled();
         let inner = self.inner.clone();
         let url = first_url(&inner, &options)?;
         let cancel = self.operation_token();

@@ -876,3 +876,18 @@ fn a_bulk_check_previews_and_its_groups_are_not_read_again() {
     assert!(results.iter().all(|r| r["result"] == "written"), "{:#?}", results);
     assert_eq!(end["writes"].as_u64().unwrap() - before["writes"].as_u64().unwrap(), would.len() as u64);
 }
+
+/// `firstPage` reads one page of Graph's default size (or `pageSize`), as
+/// Get-MgBetaGroup does without -All; a device code sign-in without a
+/// client id uses the library's default public client.
+#[test]
+fn first_page_and_the_default_public_client() {
+    let sim = Sim::start(&["--groups", "250", "--seed", "3", "--throttle", "off"]);
+    let client = token_client(&sim, json!({}));
+    let first = list_all(&client, ListOptions { first_page: true, ..Default::default() }).unwrap();
+    assert_eq!(first.len(), 100);
+    let five = list_all(&client, ListOptions { first_page: true, page_size: Some(5), ..Default::default() }).unwrap();
+    assert_eq!(five.len(), 5);
+    let device = Client::new(options(&sim.base, json!({"auth": "deviceCode"})), None).unwrap();
+    assert_eq!(device.info().client_id.as_deref(), Some(group_writeback::auth::DEFAULT_PUBLIC_CLIENT_ID));
+}

@@ -41,7 +41,8 @@ use std::sync::{Mutex, OnceLock};
 /// (NO, YES or UNKNOWN) instead of a `bool`; `gwb_reason` gains
 /// UNKNOWN_TYPE and TYPE_NOT_ALLOWED_FOR_KIND; `gwb_change_makes_explicit`,
 /// `gwb_change_summary`, `gwb_written_back_name`, `gwb_group_input_json`,
-/// `gwb_explain_keys_json` and `gwb_client_bulk_check` are new; `gwb_progress` gains `would_write`
+/// `gwb_explain_keys_json`, `gwb_client_bulk_check`, `gwb_cloud_name` and
+/// `gwb_environment_variables_json` are new; `gwb_progress` gains `would_write`
 /// at its end.
 pub const GWB_ABI_VERSION: u32 = 2;
 
@@ -1052,6 +1053,37 @@ const REASONS: [Reason; 12] = [
     Reason::UnknownType,
     Reason::TypeNotAllowedForKind,
 ];
+
+/// The name of cloud number `n` (0 "Global", 1 "USGov", 2 "USGovDoD", 3
+/// "China"), the values of the client option `cloud`; NULL past the last.
+/// Static.
+#[no_mangle]
+pub extern "C" fn gwb_cloud_name(n: u32) -> *const c_char {
+    guard_value(ptr::null(), || {
+        crate::auth::Cloud::ALL.get(n as usize).map_or(ptr::null(), |c| static_cstr(c.name()))
+    })
+}
+
+/// Azure Identity's environment variables that the `environment` sign-in
+/// reads, as a JSON object from the option each stands for to its name
+/// (`{"tenantId": "AZURE_TENANT_ID", "clientId": ..., "clientSecret": ...,
+/// "certificatePath": ..., "certificatePassword": ..., "authorityHost":
+/// ...}`): a host that keeps its own environment (PowerShell on Linux and
+/// macOS does) reads them by these names. Static.
+#[no_mangle]
+pub extern "C" fn gwb_environment_variables_json() -> *const c_char {
+    static JSON: OnceLock<CString> = OnceLock::new();
+    guard_value(ptr::null(), || {
+        JSON.get_or_init(|| {
+            let map: serde_json::Map<String, serde_json::Value> = crate::auth::ENVIRONMENT_VARIABLES
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+                .collect();
+            to_cstring(&serde_json::Value::Object(map).to_string())
+        })
+        .as_ptr()
+    })
+}
 
 /// The name of a `gwb_written_back` ("yes", "no", "unknown"; "unset" for
 /// UNSET), or NULL for a number that is not one. Static.

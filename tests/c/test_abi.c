@@ -1329,6 +1329,16 @@ static void test_group_input(void) {
   CHECK_HAS(keys, "\"writebackConfiguration\"");
   CHECK_HAS(keys, "\"membershipRule\"");
   CHECK_LACKS(keys, "\"mail\"");
+
+  /* The clouds and Azure Identity's variables, as the library names them. */
+  static const char *const clouds[] = {"Global", "USGov", "USGovDoD", "China"};
+  for (uint32_t i = 0; i < 4; i++) CHECK_STR(gwb_cloud_name(i), clouds[i]);
+  CHECK(gwb_cloud_name(4) == NULL && gwb_cloud_name(UINT32_MAX) == NULL);
+  const char *env = gwb_environment_variables_json();
+  CHECK(env != NULL && env == gwb_environment_variables_json());
+  CHECK_HAS(env, "\"tenantId\":\"AZURE_TENANT_ID\"");
+  CHECK_HAS(env, "\"clientSecret\":\"AZURE_CLIENT_SECRET\"");
+  CHECK_HAS(env, "\"authorityHost\":\"AZURE_AUTHORITY_HOST\"");
 }
 
 static void test_validate_request(void) {

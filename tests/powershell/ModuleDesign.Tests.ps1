@@ -216,7 +216,8 @@ Describe 'What only the library knows' {
         # Names the library says (gwb_state_name, gwb_onprem_type_name,
         # gwb_refusal_name, the rules' properties): a copy here would drift.
         $names = 'NoWriteback', 'MailEnabledSecurity', 'universalSecurityGroup', 'universalDistributionGroup',
-            'universalMailEnabledSecurityGroup', 'syncedFromOnPremises', 'typeNotAllowedForKind', 'kindUndetermined', 'membershipRule'
+            'universalMailEnabledSecurityGroup', 'syncedFromOnPremises', 'typeNotAllowedForKind', 'kindUndetermined', 'membershipRule',
+            'USGovDoD', 'AZURE_TENANT_ID', 'AZURE_CLIENT_SECRET', '14d82eec-204b-4c2f-b7e8-296a70dab67e'
         foreach ($file in $sources) {
             $text = Get-Content -LiteralPath $file.FullName -Raw
             foreach ($n in $names) {

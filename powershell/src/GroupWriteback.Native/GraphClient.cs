@@ -61,7 +61,7 @@ namespace GroupWriteback.Native
 
         /// <summary>
         /// Creates a client whose secret is the value of an environment
-        /// variable of this process (e.g. AZURE_CLIENT_SECRET), read here
+        /// variable of this process (the client secret's, named by gwb_environment_variables_json), read here
         /// because variables set in PowerShell are not visible to native code
         /// on Linux and macOS.
         /// </summary>
@@ -297,6 +297,9 @@ namespace GroupWriteback.Native
 
         /// <summary>True when the listing is complete (then there are no groups).</summary>
         public bool Done { get; set; }
+
+        /// <summary>The library's JSON of the page, kept only while <see cref="JsonRead"/> records (a contract test).</summary>
+        public string Json { get; set; }
     }
 
     /// <summary>
@@ -358,19 +361,19 @@ namespace GroupWriteback.Native
             {
                 JsonElement root = doc.RootElement;
                 var groups = new List<GroupReport>();
-                if (root.TryGetProperty("groups", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+                if (JsonRead.Prop(root, "groups", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
                     foreach (JsonElement g in list.EnumerateArray()) groups.Add(GroupReport.FromElement(g, null));
                 }
-                long? count = root.TryGetProperty("count", out JsonElement c) && c.ValueKind == JsonValueKind.Number ? c.GetInt64() : (long?)null;
-                long number = root.TryGetProperty("page", out JsonElement p) && p.ValueKind == JsonValueKind.Number ? p.GetInt64() : 0;
+                long? count = JsonRead.Int(root, "count");
+                long number = JsonRead.Int(root, "page") ?? 0;
                 GroupReport[] reports = groups.ToArray();
                 GroupWriteback.Group[] converted = null;
                 if (Array.TrueForAll(reports, r => r.AdditionalProperties == null))
                 {
                     converted = Array.ConvertAll(reports, r => r.ToGroup());
                 }
-                return new ListPage { Groups = reports, Converted = converted, Count = count, Number = number };
+                return new ListPage { Groups = reports, Converted = converted, Count = count, Number = number, Json = JsonRead.Recording ? text : null };
             }
         }
 
@@ -442,6 +445,9 @@ namespace GroupWriteback.Native
 
         /// <summary>True once every result has been returned.</summary>
         public bool Done { get; set; }
+
+        /// <summary>The library's JSON of the results, kept only while <see cref="JsonRead"/> records (a contract test).</summary>
+        public string Json { get; set; }
     }
 
     /// <summary>A bulk change in progress (a gwb_bulk).</summary>
@@ -467,13 +473,13 @@ namespace GroupWriteback.Native
                 {
                     var result = new BulkResult
                     {
-                        Index = r.TryGetProperty("index", out JsonElement i) && i.ValueKind == JsonValueKind.Number ? i.GetInt32() : -1,
+                        Index = (int)(JsonRead.Int(r, "index") ?? -1),
                         Id = GroupReport.Str(r, "id"),
                         DisplayName = GroupReport.Str(r, "displayName"),
                         Result = GroupReport.Str(r, "result"),
-                        Attempts = r.TryGetProperty("attempts", out JsonElement a) && a.ValueKind == JsonValueKind.Number ? a.GetInt32() : 0,
+                        Attempts = (int)(JsonRead.Int(r, "attempts") ?? 0),
                     };
-                    if (r.TryGetProperty("body", out JsonElement body) && body.ValueKind == JsonValueKind.Object)
+                    if (JsonRead.Prop(r, "body", out JsonElement body) && body.ValueKind == JsonValueKind.Object)
                     {
                         result.Body = body.GetRawText();
                     }
@@ -491,17 +497,17 @@ namespace GroupWriteback.Native
                     }
                     if (GroupReport.Obj(r, "error", out JsonElement e))
                     {
-                        int? http = e.TryGetProperty("status", out JsonElement s) && s.ValueKind == JsonValueKind.Number ? s.GetInt32() : (int?)null;
+                        int? http = (int?)JsonRead.Int(e, "status");
                         // The library says which gwb_status this error is and
                         // whether the code is Graph's (graphCode) or its own.
-                        uint gwbStatus = e.TryGetProperty("gwbStatus", out JsonElement st) && st.ValueKind == JsonValueKind.Number ? st.GetUInt32() : (uint)GwbStatus.Graph;
+                        uint gwbStatus = (uint)(JsonRead.Int(e, "gwbStatus") ?? (long)GwbStatus.Graph);
                         result.Error = new GwbException((GwbStatus)gwbStatus, GroupReport.Str(e, "statusName"), GroupReport.Str(e, "message"),
                             GroupReport.Str(e, "graphCode"), GroupReport.Str(e, "requestId"), http);
                     }
                     results.Add(result);
                 }
             }
-            return new BulkPoll { Results = results.ToArray(), Done = done };
+            return new BulkPoll { Results = results.ToArray(), Done = done, Json = JsonRead.Recording ? text : null };
         }
 
         /// <summary><see cref="Poll"/> without exceptions: Value is a <see cref="BulkPoll"/>.</summary>

@@ -69,6 +69,12 @@ namespace GroupWriteback.Native
         internal static extern IntPtr gwb_explain_keys_json();
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr gwb_cloud_name(uint n);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern IntPtr gwb_environment_variables_json();
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]
         internal static extern uint gwb_group_input_json(
             [MarshalAs(UnmanagedType.LPUTF8Str)] string objectJson,
             out IntPtr json,

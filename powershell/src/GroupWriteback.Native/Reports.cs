@@ -26,6 +26,8 @@ namespace GroupWriteback.Native
         public bool? SecurityEnabled { get; set; }
         public bool? MailEnabled { get; set; }
         public bool? OnPremisesSyncEnabled { get; set; }
+        /// <summary>The dynamic membership rule, when the group has one.</summary>
+        public string MembershipRule { get; set; }
         public bool? IsEnabled { get; set; }
         public string OnPremisesGroupType { get; set; }
         public string Kind { get; set; }
@@ -89,6 +91,7 @@ namespace GroupWriteback.Native
                 SecurityEnabled = Bool(root, "securityEnabled"),
                 MailEnabled = Bool(root, "mailEnabled"),
                 OnPremisesSyncEnabled = Bool(root, "onPremisesSyncEnabled"),
+                MembershipRule = Str(root, "membershipRule"),
                 Kind = Str(root, "kind"),
                 KindDisplayName = Str(root, "kindDisplayName"),
                 IsSynced = Bool(root, "isSynced") ?? false,
@@ -114,7 +117,7 @@ namespace GroupWriteback.Native
                 report.EffectiveWriteback = Str(eff, "displayName");
                 report.Reason = Str(eff, "reason");
                 report.Explanation = Str(eff, "explanation");
-                if (eff.TryGetProperty("caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
+                if (JsonRead.Prop(eff, "caveats", out JsonElement list) && list.ValueKind == JsonValueKind.Array)
                 {
                     foreach (JsonElement c in list.EnumerateArray())
                     {
@@ -158,14 +161,12 @@ namespace GroupWriteback.Native
 
         internal static string Str(JsonElement obj, string name)
         {
-            return obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String
-                ? v.GetString()
-                : null;
+            return JsonRead.Prop(obj, name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         }
 
         internal static bool? Bool(JsonElement obj, string name)
         {
-            if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out JsonElement v)) return null;
+            if (!JsonRead.Prop(obj, name, out JsonElement v)) return null;
             if (v.ValueKind == JsonValueKind.True) return true;
             if (v.ValueKind == JsonValueKind.False) return false;
             return null;
@@ -173,7 +174,7 @@ namespace GroupWriteback.Native
 
         internal static string[] StrArray(JsonElement obj, string name)
         {
-            if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out JsonElement v) || v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
+            if (!JsonRead.Prop(obj, name, out JsonElement v) || v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0)
             {
                 return Array.Empty<string>();
             }
@@ -187,8 +188,58 @@ namespace GroupWriteback.Native
 
         internal static bool Obj(JsonElement obj, string name, out JsonElement value)
         {
+            return JsonRead.Prop(obj, name, out value) && value.ValueKind == JsonValueKind.Object;
+        }
+    }
+
+    /// <summary>
+    /// Every key the module reads from the library's JSON goes through
+    /// <see cref="Prop"/>, so that a contract test can record which keys the
+    /// model reads and compare them with the keys the library writes: a key
+    /// renamed on one side fails the test.
+    /// </summary>
+    public static class JsonRead
+    {
+        [ThreadStatic]
+        private static HashSet<string> _recorded;
+
+        /// <summary>Starts recording the keys read on this thread.</summary>
+        public static void StartRecording() => _recorded = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>Stops recording; returns the keys read since <see cref="StartRecording"/>.</summary>
+        public static string[] StopRecording()
+        {
+            var keys = new List<string>(_recorded ?? new HashSet<string>());
+            _recorded = null;
+            keys.Sort(StringComparer.Ordinal);
+            return keys.ToArray();
+        }
+
+        /// <summary>True while recording (so raw JSON can be kept for the test).</summary>
+        public static bool Recording => _recorded != null;
+
+        /// <summary>The property <paramref name="name"/> of an object, recorded when recording.</summary>
+        internal static bool Prop(JsonElement obj, string name, out JsonElement value)
+        {
+            _recorded?.Add(name);
             value = default;
-            return obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out value) && value.ValueKind == JsonValueKind.Object;
+            return obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out value);
+        }
+
+        /// <summary>A number property as long, or null.</summary>
+        internal static long? Int(JsonElement obj, string name)
+        {
+            return Prop(obj, name, out JsonElement v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long l) ? l : (long?)null;
+        }
+
+        /// <summary>A number property as long or double, or null.</summary>
+        internal static object Number(JsonElement obj, string name)
+        {
+            if (Prop(obj, name, out JsonElement v) && v.ValueKind == JsonValueKind.Number)
+            {
+                return v.TryGetInt64(out long l) ? (object)l : v.GetDouble();
+            }
+            return null;
         }
     }
 
@@ -271,6 +322,8 @@ namespace GroupWriteback
         public bool? SecurityEnabled { get; set; }
         public bool? MailEnabled { get; set; }
         public bool? OnPremisesSyncEnabled { get; set; }
+        /// <summary>The dynamic membership rule, when the group has one (what IsDynamic is read from).</summary>
+        public string MembershipRule { get; set; }
         public WritebackConfiguration WritebackConfiguration { get; set; }
         public string Kind { get; set; }
         public string KindDisplayName { get; set; }
@@ -299,6 +352,7 @@ namespace GroupWriteback
                 SecurityEnabled = r.SecurityEnabled,
                 MailEnabled = r.MailEnabled,
                 OnPremisesSyncEnabled = r.OnPremisesSyncEnabled,
+                MembershipRule = r.MembershipRule,
                 WritebackConfiguration = new WritebackConfiguration { IsEnabled = r.IsEnabled, OnPremisesGroupType = r.OnPremisesGroupType },
                 Kind = r.Kind,
                 KindDisplayName = r.KindDisplayName,

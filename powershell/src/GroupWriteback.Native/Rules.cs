@@ -38,6 +38,32 @@ namespace GroupWriteback.Native
             return names.ToArray();
         }
 
+        /// <summary>The clouds the library signs in to (gwb_cloud_name), the values of Connect-GroupWriteback -Environment.</summary>
+        public static string[] CloudNames()
+        {
+            NativeLoader.EnsureReady();
+            var names = new List<string>();
+            for (uint n = 0; ; n++)
+            {
+                string name = Interop.Borrowed(NativeMethods.gwb_cloud_name(n));
+                if (name == null) break;
+                names.Add(name);
+            }
+            return names.ToArray();
+        }
+
+        /// <summary>Azure Identity's environment variables the library reads, by the option each stands for (gwb_environment_variables_json).</summary>
+        public static Dictionary<string, string> EnvironmentVariables()
+        {
+            NativeLoader.EnsureReady();
+            var map = new Dictionary<string, string>(StringComparer.Ordinal);
+            using (JsonDocument doc = JsonDocument.Parse(Interop.Borrowed(NativeMethods.gwb_environment_variables_json()) ?? "{}"))
+            {
+                foreach (JsonProperty p in doc.RootElement.EnumerateObject()) map[p.Name] = p.Value.GetString();
+            }
+            return map;
+        }
+
         /// <summary>True when the library reads <paramref name="state"/> as a portal state (its names or the portal's words, any case).</summary>
         public static bool IsState(string state)
         {
@@ -179,7 +205,7 @@ namespace GroupWriteback.Native
                 decision.Outcome = outcome.Length > 0 ? char.ToUpperInvariant(outcome[0]) + outcome.Substring(1) : outcome;
                 if (GroupReport.Obj(doc.RootElement, "after", out JsonElement after))
                 {
-                    JsonElement wb = GroupReport.Obj(after, "writebackConfiguration", out JsonElement inner) ? inner : after;
+                    JsonElement wb = after;
                     decision.AfterIsEnabled = GroupReport.Bool(wb, "isEnabled");
                     decision.AfterOnPremisesGroupType = GroupReport.Str(wb, "onPremisesGroupType");
                 }

@@ -210,21 +210,13 @@ namespace GroupWriteback.Commands
                 o.Properties.Add(new PSNoteProperty("CredentialSource", Source));
                 o.Properties.Add(new PSNoteProperty("TenantId", GroupReport.Str(root, "tenantId")));
                 o.Properties.Add(new PSNoteProperty("ClientId", GroupReport.Str(root, "clientId")));
-                o.Properties.Add(new PSNoteProperty("ResourceUnitsPerSecond", Number(root, "resourceUnitsPerSecond")));
-                o.Properties.Add(new PSNoteProperty("WritesPerSecond", Number(root, "writesPerSecond")));
+                o.Properties.Add(new PSNoteProperty("ResourceUnitsPerSecond", JsonRead.Number(root, "resourceUnitsPerSecond")));
+                o.Properties.Add(new PSNoteProperty("WritesPerSecond", JsonRead.Number(root, "writesPerSecond")));
                 o.Properties.Add(new PSNoteProperty("ConnectedAt", ConnectedAt));
             }
             return o;
         }
 
-        private static object Number(System.Text.Json.JsonElement root, string name)
-        {
-            if (root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number)
-            {
-                return v.TryGetInt64(out long l) ? (object)l : v.GetDouble();
-            }
-            return null;
-        }
     }
 
     /// <summary>The module's output objects.</summary>

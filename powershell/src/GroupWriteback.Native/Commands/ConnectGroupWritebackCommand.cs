@@ -14,18 +14,11 @@ namespace GroupWriteback.Commands
     [OutputType("GroupWriteback.Context")]
     public sealed class ConnectGroupWritebackCommand : PSCmdlet
     {
-        /// <summary>Microsoft Graph PowerShell's public client id, the device code sign-in's default (as Connect-MgGraph).</summary>
-        private const string DefaultPublicClientId = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
-
-        // Azure Identity's environment variables, read here because on Linux
+        // Azure Identity's environment variables are read here, by the names
+        // the library gives (gwb_environment_variables_json), because on Linux
         // and macOS variables set in PowerShell ($env:X = ...) are not visible
         // to native code, which reads the environment it was started with.
-        private const string EnvTenantId = "AZURE_TENANT_ID";
-        private const string EnvClientId = "AZURE_CLIENT_ID";
-        private const string EnvClientSecret = "AZURE_CLIENT_SECRET";
-        private const string EnvCertificatePath = "AZURE_CLIENT_CERTIFICATE_PATH";
-        private const string EnvCertificatePassword = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
-        private const string EnvAuthorityHost = "AZURE_AUTHORITY_HOST";
+        private static string Env(string role) => Rules.EnvironmentVariables().TryGetValue(role, out string name) ? name : role;
 
         [Parameter(Mandatory = true, ParameterSetName = "ClientSecret")]
         [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
@@ -63,7 +56,8 @@ namespace GroupWriteback.Commands
         public SwitchParameter UseDeviceCode { get; set; }
 
         [Parameter]
-        [ValidateSet("Global", "USGov", "USGovDoD", "China")]
+        [ValidateCloud]
+        [ArgumentCompleter(typeof(CloudCompleter))]
         public string Environment { get; set; } = "Global";
 
         [Parameter]
@@ -143,17 +137,20 @@ namespace GroupWriteback.Commands
                     }
                     break;
                 case "DeviceCode":
+                    // Without -ClientId the library uses its default public client.
                     options["auth"] = "deviceCode";
-                    options["clientId"] = Bound(nameof(ClientId)) ? ClientId : DefaultPublicClientId;
+                    if (Bound(nameof(ClientId))) options["clientId"] = ClientId;
                     if (Bound(nameof(TenantId))) options["tenantId"] = TenantId;
                     break;
                 default:
                     {
-                        string tenant = Bound(nameof(TenantId)) ? TenantId : Variable(EnvTenantId);
-                        string clientId = Bound(nameof(ClientId)) ? ClientId : Variable(EnvClientId);
-                        bool hasSecret = Variable(EnvClientSecret) != null;
-                        certificatePath = Variable(EnvCertificatePath);
-                        string authority = Variable(EnvAuthorityHost);
+                        string envTenantId = Env("tenantId"), envClientId = Env("clientId"), envClientSecret = Env("clientSecret"),
+                            envCertificatePath = Env("certificatePath");
+                        string tenant = Bound(nameof(TenantId)) ? TenantId : Variable(envTenantId);
+                        string clientId = Bound(nameof(ClientId)) ? ClientId : Variable(envClientId);
+                        bool hasSecret = Variable(envClientSecret) != null;
+                        certificatePath = Variable(envCertificatePath);
+                        string authority = Variable(Env("authorityHost"));
                         if (tenant != null) options["tenantId"] = tenant;
                         if (clientId != null) options["clientId"] = clientId;
                         if (authority != null && !Bound(nameof(Endpoint)))
@@ -161,9 +158,9 @@ namespace GroupWriteback.Commands
                             options["authority"] = authority.Contains("://") ? authority : "https://" + authority;
                         }
                         var missing = new List<string>();
-                        if (tenant == null) missing.Add(EnvTenantId);
-                        if (clientId == null) missing.Add(EnvClientId);
-                        if (!hasSecret && certificatePath == null) missing.Add(EnvClientSecret + " or " + EnvCertificatePath);
+                        if (tenant == null) missing.Add(envTenantId);
+                        if (clientId == null) missing.Add(envClientId);
+                        if (!hasSecret && certificatePath == null) missing.Add(envClientSecret + " or " + envCertificatePath);
                         if (missing.Count > 0)
                         {
                             ThrowTerminatingError(new ErrorRecord(
@@ -196,8 +193,8 @@ namespace GroupWriteback.Commands
             string optionsJson = OptionsJson.Write(options);
             RuleResult created;
             if (certificate != null) created = GraphClient.TryCreateWithCertificate(optionsJson, certificate);
-            else if (certificatePath != null) created = GraphClient.TryCreateWithCertificateFile(optionsJson, certificatePath, EnvCertificatePassword);
-            else if (source.StartsWith("Environment", StringComparison.Ordinal)) created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, EnvClientSecret);
+            else if (certificatePath != null) created = GraphClient.TryCreateWithCertificateFile(optionsJson, certificatePath, Env("certificatePassword"));
+            else if (source.StartsWith("Environment", StringComparison.Ordinal)) created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, Env("clientSecret"));
             else created = GraphClient.TryCreate(optionsJson, secret);
             if (!created.Success)
             {

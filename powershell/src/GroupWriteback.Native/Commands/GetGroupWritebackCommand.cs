@@ -12,9 +12,6 @@ namespace GroupWriteback.Commands
     [OutputType("GroupWriteback.Group")]
     public sealed class GetGroupWritebackCommand : PSCmdlet
     {
-        /// <summary>The first page alone, as Get-MgBetaGroup reads without -All or -Top.</summary>
-        private const int FirstPageSize = 100;
-
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Get")]
         [Alias("Id")]
         [ValidateNotNullOrEmpty]
@@ -109,9 +106,10 @@ namespace GroupWriteback.Commands
             }
             else
             {
-                int first = Bound(nameof(PageSize)) ? PageSize : FirstPageSize;
-                options["pageSize"] = first;
-                options["maxItems"] = first;
+                // The first page alone, as Get-MgBetaGroup reads without -All or -Top
+                // (of Graph's default page size unless -PageSize says otherwise).
+                options["firstPage"] = true;
+                if (Bound(nameof(PageSize))) options["pageSize"] = PageSize;
             }
             if (!string.IsNullOrEmpty(Filter)) options["filter"] = Filter;
             if (!string.IsNullOrEmpty(Search)) options["search"] = Search;

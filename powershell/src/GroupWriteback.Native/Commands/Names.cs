@@ -75,3 +75,32 @@ namespace GroupWriteback.Commands
         }
     }
 }
+
+namespace GroupWriteback.Commands
+{
+    /// <summary>-Environment accepts the clouds the library signs in to (any case); the names come from the library.</summary>
+    [System.AttributeUsage(System.AttributeTargets.Property | System.AttributeTargets.Field)]
+    public sealed class ValidateCloudAttribute : System.Management.Automation.ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, System.Management.Automation.EngineIntrinsics engineIntrinsics)
+        {
+            string value = arguments is System.Management.Automation.PSObject p ? p.BaseObject as string : arguments as string;
+            string[] known = GroupWriteback.Native.Rules.CloudNames();
+            if (value == null || System.Array.FindIndex(known, k => string.Equals(k, value, System.StringComparison.OrdinalIgnoreCase)) < 0)
+            {
+                throw new System.Management.Automation.ValidationMetadataException(string.Format(
+                    "'{0}' is not a cloud: use {1}.", value, string.Join(", ", known)));
+            }
+        }
+    }
+
+    /// <summary>Completes -Environment with the library's cloud names.</summary>
+    public sealed class CloudCompleter : System.Management.Automation.IArgumentCompleter
+    {
+        public System.Collections.Generic.IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName,
+            string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        {
+            return WritebackStateCompleter.Complete(GroupWriteback.Native.Rules.CloudNames(), wordToComplete);
+        }
+    }
+}
