@@ -620,6 +620,21 @@ pub unsafe extern "C" fn gwb_client_bulk_set(
     bulk_out: *mut *mut gwb_bulk,
     error_out: *mut *mut gwb_error,
 ) -> gwb_status {
+    // SAFETY: per contract, passed on unchanged.
+    unsafe { start_bulk(client, changes_json, bulk_out, error_out, crate::bulk::Mode::Write) }
+}
+
+/// `gwb_client_bulk_set` and `gwb_client_bulk_check`: the changes read, the
+/// bulk change started in `mode`.
+///
+/// SAFETY: as `gwb_client_bulk_set`.
+unsafe fn start_bulk(
+    client: *const gwb_client,
+    changes_json: *const c_char,
+    bulk_out: *mut *mut gwb_bulk,
+    error_out: *mut *mut gwb_error,
+    mode: crate::bulk::Mode,
+) -> gwb_status {
     guard(error_out, || {
         // SAFETY: per contract.
         let c = unsafe { arg_ref(client, "client") }?;
@@ -633,7 +648,10 @@ pub unsafe extern "C" fn gwb_client_bulk_set(
         if !items.is_array() {
             return Err(FfiError::new(gwb_status::InvalidJson, "'changes_json' must be a JSON array of changes"));
         }
-        let bulk = c.client.bulk_set(&items)?;
+        let bulk = match mode {
+            crate::bulk::Mode::Write => c.client.bulk_set(&items)?,
+            crate::bulk::Mode::Check => c.client.bulk_check(&items)?,
+        };
         // SAFETY: non-NULL out-param.
         unsafe { write_out(bulk_out, Box::into_raw(Box::new(gwb_bulk { bulk }))) };
         Ok(())
@@ -661,24 +679,8 @@ pub unsafe extern "C" fn gwb_client_bulk_check(
     bulk_out: *mut *mut gwb_bulk,
     error_out: *mut *mut gwb_error,
 ) -> gwb_status {
-    guard(error_out, || {
-        // SAFETY: per contract.
-        let c = unsafe { arg_ref(client, "client") }?;
-        // SAFETY: per contract.
-        let text = unsafe { arg_str(changes_json, "changes_json") }?;
-        if bulk_out.is_null() {
-            return Err(null_param("bulk_out"));
-        }
-        let items: Value = serde_json::from_str(text)
-            .map_err(|e| FfiError::new(gwb_status::InvalidJson, format!("'changes_json' is not valid JSON: {}", e)))?;
-        if !items.is_array() {
-            return Err(FfiError::new(gwb_status::InvalidJson, "'changes_json' must be a JSON array of changes"));
-        }
-        let bulk = c.client.bulk_check(&items)?;
-        // SAFETY: non-NULL out-param.
-        unsafe { write_out(bulk_out, Box::into_raw(Box::new(gwb_bulk { bulk }))) };
-        Ok(())
-    })
+    // SAFETY: per contract, passed on unchanged.
+    unsafe { start_bulk(client, changes_json, bulk_out, error_out, crate::bulk::Mode::Check) }
 }
 
 /// Waits up to `timeout_ms` for results. On success `*results_json_out` is

@@ -224,48 +224,36 @@ namespace GroupWriteback.Native
         public GroupCursor ListGroups(string optionsJson)
         {
             uint status = NativeMethods.gwb_client_list_groups(_handle, optionsJson, out CursorHandle cursor, out ErrorHandle error);
-            try
-            {
-                Interop.Check(status, error, "gwb_client_list_groups");
-            }
-            catch
-            {
-                cursor.Dispose();
-                throw;
-            }
-            return new GroupCursor(cursor);
+            return new GroupCursor(Started(status, error, cursor, "gwb_client_list_groups"));
         }
 
         /// <summary>Starts a bulk change (the changes array of gwb_client_bulk_set as JSON).</summary>
         public BulkOperation BulkSet(string changesJson)
         {
             uint status = NativeMethods.gwb_client_bulk_set(_handle, changesJson, out BulkHandle bulk, out ErrorHandle error);
-            try
-            {
-                Interop.Check(status, error, "gwb_client_bulk_set");
-            }
-            catch
-            {
-                bulk.Dispose();
-                throw;
-            }
-            return new BulkOperation(bulk);
+            return new BulkOperation(Started(status, error, bulk, "gwb_client_bulk_set"));
         }
 
         /// <summary>Starts a preview of a bulk change: read and decided, nothing written (gwb_client_bulk_check).</summary>
         public BulkOperation BulkCheck(string changesJson)
         {
             uint status = NativeMethods.gwb_client_bulk_check(_handle, changesJson, out BulkHandle bulk, out ErrorHandle error);
+            return new BulkOperation(Started(status, error, bulk, "gwb_client_bulk_check"));
+        }
+
+        /// <summary>The handle a starting call returned, or its error (the handle released).</summary>
+        private static T Started<T>(uint status, ErrorHandle error, T handle, string what) where T : IDisposable
+        {
             try
             {
-                Interop.Check(status, error, "gwb_client_bulk_check");
+                Interop.Check(status, error, what);
             }
             catch
             {
-                bulk.Dispose();
+                handle.Dispose();
                 throw;
             }
-            return new BulkOperation(bulk);
+            return handle;
         }
 
         /// <summary>Cancels what is in progress and frees the client (once calls in progress return).</summary>

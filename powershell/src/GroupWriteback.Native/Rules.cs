@@ -11,43 +11,24 @@ namespace GroupWriteback.Native
     public static class Rules
     {
         /// <summary>The portal states a change may ask for, as the library names them (gwb_state_name, UNSET left out).</summary>
-        public static string[] StateNames()
-        {
-            NativeLoader.EnsureReady();
-            var names = new List<string>();
-            for (uint n = 1; ; n++)
-            {
-                string name = Interop.Borrowed(NativeMethods.gwb_state_name(n));
-                if (name == null) break;
-                names.Add(name);
-            }
-            return names.ToArray();
-        }
+        public static string[] StateNames() => Names(NativeMethods.gwb_state_name, 1);
 
         /// <summary>The documented on-premises group types, as the library names them (gwb_onprem_type_name, known values only).</summary>
-        public static string[] OnPremisesTypeNames()
-        {
-            NativeLoader.EnsureReady();
-            var names = new List<string>();
-            for (uint n = 1; ; n++)
-            {
-                string name = Interop.Borrowed(NativeMethods.gwb_onprem_type_name(n));
-                if (name == null) break;
-                if (name.Length > 0) names.Add(name);
-            }
-            return names.ToArray();
-        }
+        public static string[] OnPremisesTypeNames() => Names(NativeMethods.gwb_onprem_type_name, 1);
 
         /// <summary>The clouds the library signs in to (gwb_cloud_name), the values of Connect-GroupWriteback -Environment.</summary>
-        public static string[] CloudNames()
+        public static string[] CloudNames() => Names(NativeMethods.gwb_cloud_name, 0);
+
+        /// <summary>The names a static name function gives from <paramref name="first"/> on, until NULL; empty names left out.</summary>
+        private static string[] Names(Func<uint, IntPtr> name, uint first)
         {
             NativeLoader.EnsureReady();
             var names = new List<string>();
-            for (uint n = 0; ; n++)
+            for (uint n = first; ; n++)
             {
-                string name = Interop.Borrowed(NativeMethods.gwb_cloud_name(n));
-                if (name == null) break;
-                names.Add(name);
+                string text = Interop.Borrowed(name(n));
+                if (text == null) break;
+                if (text.Length > 0) names.Add(text);
             }
             return names.ToArray();
         }

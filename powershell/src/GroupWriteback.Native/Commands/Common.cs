@@ -281,6 +281,34 @@ namespace GroupWriteback.Commands
     /// <summary>Turns one input item (JSON text, or any object) into the Graph JSON of the groups it holds.</summary>
     internal static class InputItems
     {
+        /// <summary>
+        /// For every group the items hold: <paramref name="decide"/> on its
+        /// Graph JSON, and <paramref name="output"/>'s object written; an item
+        /// that is not a group, or that the library cannot read, is a
+        /// non-terminating error for that item, and the others go on.
+        /// </summary>
+        internal static void ForEachGroup(PSCmdlet cmdlet, object[] items, Func<string, RuleResult> decide, Func<object, object> output)
+        {
+            foreach (object item in items ?? new object[] { null })
+            {
+                foreach (InputEntry entry in Split(item))
+                {
+                    if (entry.Json == null)
+                    {
+                        cmdlet.WriteError(entry.Error);
+                        continue;
+                    }
+                    RuleResult result = decide(entry.Json);
+                    if (!result.Success)
+                    {
+                        cmdlet.WriteError(ErrorRecords.Native(result.Error, entry.Target));
+                        continue;
+                    }
+                    cmdlet.WriteObject(output(result.Value));
+                }
+            }
+        }
+
         internal static IEnumerable<InputEntry> Split(object input)
         {
             if (input == null)

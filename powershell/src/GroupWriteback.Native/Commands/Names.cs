@@ -9,98 +9,85 @@ using GroupWriteback.Native;
 namespace GroupWriteback.Commands
 {
     /// <summary>
-    /// -State accepts what the library reads as a portal state (its names, or
-    /// the portal's words in any case); the names in the message and in tab
-    /// completion come from the library.
+    /// An argument must be one of the names the library gives (any case); the
+    /// message lists them. The names are never written here.
     /// </summary>
-    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-    public sealed class ValidateWritebackStateAttribute : ValidateArgumentsAttribute
+    public abstract class ValidateLibraryNameAttribute : ValidateArgumentsAttribute
     {
+        /// <summary>The accepted names, from the library.</summary>
+        protected abstract string[] Names();
+
+        /// <summary>What a value is, in the message ("a writeback state").</summary>
+        protected abstract string What { get; }
+
+        /// <summary>Whether the library reads <paramref name="value"/>; by default, one of <see cref="Names"/>.</summary>
+        protected virtual bool Accepts(string value, string[] names) =>
+            value != null && Array.FindIndex(names, n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase)) >= 0;
+
         protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
         {
             string value = arguments is PSObject p ? p.BaseObject as string : arguments as string;
-            if (!Rules.IsState(value))
+            string[] names = Names();
+            if (!Accepts(value, names))
             {
-                throw new ValidationMetadataException(string.Format(
-                    "'{0}' is not a writeback state: use {1}.", value, string.Join(", ", Rules.StateNames())));
+                throw new ValidationMetadataException(string.Format("'{0}' is not {1}: use {2}.", value, What, string.Join(", ", names)));
             }
         }
     }
 
-    /// <summary>Completes -State with the library's state names.</summary>
-    public sealed class WritebackStateCompleter : IArgumentCompleter
+    /// <summary>-State: what the library reads as a portal state (its names, or the portal's words in any case).</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateWritebackStateAttribute : ValidateLibraryNameAttribute
     {
+        protected override string[] Names() => Rules.StateNames();
+        protected override string What => "a writeback state";
+        protected override bool Accepts(string value, string[] names) => Rules.IsState(value);
+    }
+
+    /// <summary>-OnPremisesGroupType of Set-GroupWriteback: a documented type only; nothing else is sent.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateOnPremisesTypeAttribute : ValidateLibraryNameAttribute
+    {
+        protected override string[] Names() => Rules.OnPremisesTypeNames();
+        protected override string What => "an on-premises group type";
+    }
+
+    /// <summary>-Environment: a cloud the library signs in to.</summary>
+    [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+    public sealed class ValidateCloudAttribute : ValidateLibraryNameAttribute
+    {
+        protected override string[] Names() => Rules.CloudNames();
+        protected override string What => "a cloud";
+    }
+
+    /// <summary>Completes an argument with names the library gives.</summary>
+    public abstract class LibraryNameCompleter : IArgumentCompleter
+    {
+        protected abstract string[] Names();
+
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            return Complete(Rules.StateNames(), wordToComplete);
-        }
-
-        internal static IEnumerable<CompletionResult> Complete(IEnumerable<string> names, string word)
-        {
-            return names.Where(n => n.StartsWith(word ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+            return Names().Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
                 .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
         }
     }
 
-    /// <summary>Completes -OnPremisesGroupType with the documented types, as the library names them.</summary>
-    public sealed class OnPremisesTypeCompleter : IArgumentCompleter
+    /// <summary>Completes -State with the library's state names.</summary>
+    public sealed class WritebackStateCompleter : LibraryNameCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            CommandAst commandAst, IDictionary fakeBoundParameters)
-        {
-            return WritebackStateCompleter.Complete(Rules.OnPremisesTypeNames(), wordToComplete);
-        }
+        protected override string[] Names() => Rules.StateNames();
     }
-}
 
-namespace GroupWriteback.Commands
-{
-    /// <summary>
-    /// -OnPremisesGroupType of Set-GroupWriteback accepts the documented types
-    /// only (in any case), as the library names them; nothing else is sent.
-    /// </summary>
-    [System.AttributeUsage(System.AttributeTargets.Property | System.AttributeTargets.Field)]
-    public sealed class ValidateOnPremisesTypeAttribute : System.Management.Automation.ValidateArgumentsAttribute
+    /// <summary>Completes -OnPremisesGroupType with the documented types.</summary>
+    public sealed class OnPremisesTypeCompleter : LibraryNameCompleter
     {
-        protected override void Validate(object arguments, System.Management.Automation.EngineIntrinsics engineIntrinsics)
-        {
-            string value = arguments is System.Management.Automation.PSObject p ? p.BaseObject as string : arguments as string;
-            string[] known = GroupWriteback.Native.Rules.OnPremisesTypeNames();
-            if (value == null || System.Array.FindIndex(known, k => string.Equals(k, value, System.StringComparison.OrdinalIgnoreCase)) < 0)
-            {
-                throw new System.Management.Automation.ValidationMetadataException(string.Format(
-                    "'{0}' is not an on-premises group type: use {1}.", value, string.Join(", ", known)));
-            }
-        }
-    }
-}
-
-namespace GroupWriteback.Commands
-{
-    /// <summary>-Environment accepts the clouds the library signs in to (any case); the names come from the library.</summary>
-    [System.AttributeUsage(System.AttributeTargets.Property | System.AttributeTargets.Field)]
-    public sealed class ValidateCloudAttribute : System.Management.Automation.ValidateArgumentsAttribute
-    {
-        protected override void Validate(object arguments, System.Management.Automation.EngineIntrinsics engineIntrinsics)
-        {
-            string value = arguments is System.Management.Automation.PSObject p ? p.BaseObject as string : arguments as string;
-            string[] known = GroupWriteback.Native.Rules.CloudNames();
-            if (value == null || System.Array.FindIndex(known, k => string.Equals(k, value, System.StringComparison.OrdinalIgnoreCase)) < 0)
-            {
-                throw new System.Management.Automation.ValidationMetadataException(string.Format(
-                    "'{0}' is not a cloud: use {1}.", value, string.Join(", ", known)));
-            }
-        }
+        protected override string[] Names() => Rules.OnPremisesTypeNames();
     }
 
     /// <summary>Completes -Environment with the library's cloud names.</summary>
-    public sealed class CloudCompleter : System.Management.Automation.IArgumentCompleter
+    public sealed class CloudCompleter : LibraryNameCompleter
     {
-        public System.Collections.Generic.IEnumerable<System.Management.Automation.CompletionResult> CompleteArgument(string commandName, string parameterName,
-            string wordToComplete, System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
-        {
-            return WritebackStateCompleter.Complete(GroupWriteback.Native.Rules.CloudNames(), wordToComplete);
-        }
+        protected override string[] Names() => Rules.CloudNames();
     }
 }

@@ -20,26 +20,8 @@ namespace GroupWriteback.Commands
 
         protected override void ProcessRecord()
         {
-            object[] items = ParameterSetName == "Json" ? Json : InputObject;
-            if (items == null) items = new object[] { null };
-            foreach (object item in items)
-            {
-                foreach (InputEntry entry in InputItems.Split(item))
-                {
-                    if (entry.Json == null)
-                    {
-                        WriteError(entry.Error);
-                        continue;
-                    }
-                    RuleResult result = Rules.TryExplain(entry.Json);
-                    if (!result.Success)
-                    {
-                        WriteError(ErrorRecords.Native(result.Error, entry.Target));
-                        continue;
-                    }
-                    WriteObject(Output.Group((GroupReport)result.Value));
-                }
-            }
+            InputItems.ForEachGroup(this, ParameterSetName == "Json" ? Json : InputObject, Rules.TryExplain,
+                report => Output.Group((GroupReport)report));
         }
     }
 }

@@ -64,26 +64,9 @@ namespace GroupWriteback.Commands
 
         protected override void ProcessRecord()
         {
-            object[] items = ParameterSetName.EndsWith("Json", System.StringComparison.Ordinal) ? Json : InputObject;
-            if (items == null) items = new object[] { null };
-            foreach (object item in items)
-            {
-                foreach (InputEntry entry in InputItems.Split(item))
-                {
-                    if (entry.Json == null)
-                    {
-                        WriteError(entry.Error);
-                        continue;
-                    }
-                    RuleResult result = _request != null ? Rules.TryValidateRequest(entry.Json, _request) : Rules.TryValidateState(entry.Json, State);
-                    if (!result.Success)
-                    {
-                        WriteError(ErrorRecords.Native(result.Error, entry.Target));
-                        continue;
-                    }
-                    WriteObject(Output.Decision((ChangeDecision)result.Value, _requested));
-                }
-            }
+            InputItems.ForEachGroup(this, ParameterSetName.EndsWith("Json", System.StringComparison.Ordinal) ? Json : InputObject,
+                json => _request != null ? Rules.TryValidateRequest(json, _request) : Rules.TryValidateState(json, State),
+                decision => Output.Decision((ChangeDecision)decision, _requested));
         }
     }
 }
