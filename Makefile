@@ -118,7 +118,9 @@ clean:
 
 # ---------------------------------------------------------------- PowerShell
 # `make module` lays out powershell/GroupWriteback as a user imports it:
-# bin/GroupWriteback.Native.dll (the module's cmdlets and its interop), the
+# bin/net6.0/GroupWriteback.Native.dll (the module's cmdlets and its interop,
+# for PowerShell 7) and bin/net472/ (the same for Windows PowerShell 5.1, with
+# System.Text.Json and its dependencies), the
 # release build of the native library under runtimes/<rid>/native/, and the
 # cmdlets' help, en-US/GroupWriteback.Native.dll-Help.xml, built from
 # powershell/help/*.md (all three git-ignored).
@@ -136,10 +138,11 @@ MODULE_NATIVE := $(if $(filter osx,$(MODULE_OS)),libgroup_writeback.dylib,libgro
 module: release
 	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
 	  $(DOTNET) build $(NATIVE_PROJECT) -c Release -nologo -v quiet
-	mkdir -p $(MODULE_DIR)/bin $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
-	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/
+	rm -rf $(MODULE_DIR)/bin
+	mkdir -p $(MODULE_DIR)/bin/net6.0 $(MODULE_DIR)/bin/net472 $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
+	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/net6.0/
+	cp powershell/src/GroupWriteback.Native/bin/Release/net472/*.dll $(MODULE_DIR)/bin/net472/
 	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
-	rm -f $(MODULE_DIR)/bin/GroupWriteback.Commands.ps1
 	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
 	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"

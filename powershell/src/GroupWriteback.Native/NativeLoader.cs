@@ -175,6 +175,16 @@ namespace GroupWriteback.Native
                     "'{0}' is not a GroupWriteback native library (it has no gwb_abi_version). Rebuild the module (make module) or reinstall it.",
                     LoadedPath), e);
             }
+#if NETFRAMEWORK
+            catch (DllNotFoundException e)
+            {
+                // Loaded by path, but the DllImports did not find it by name.
+                IsReady = false;
+                throw new InvalidOperationException(string.Format(
+                    "The native library '{0}' was loaded, but the module's calls could not bind to it by the name '{1}' ({2}). On Linux the library must name itself {3} (its soname): rebuild the module (make module).",
+                    LoadedPath, NativeMethods.LibraryName, e.Message, LibraryFileName), e);
+            }
+#endif
             LoadedAbiVersion = actual;
             string mismatch = GetAbiMismatchMessage(ExpectedAbiVersion, actual, LoadedPath);
             if (mismatch != null)
