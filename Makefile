@@ -133,7 +133,7 @@ MODULE_ARCH := $(shell uname -m | sed -e 's/^x86_64$$/x64/' -e 's/^amd64$$/x64/'
 MODULE_RID := $(MODULE_OS)-$(MODULE_ARCH)
 MODULE_NATIVE := $(if $(filter osx,$(MODULE_OS)),libgroup_writeback.dylib,libgroup_writeback.so)
 
-.PHONY: module test-pwsh
+.PHONY: module test-pwsh test-net472
 
 module: release
 	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
@@ -146,6 +146,12 @@ module: release
 	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
 	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
+
+# The net472 build (Windows PowerShell 5.1's) under Mono: library-level calls
+# against the native library and graph-sim (tests/net472/README.md).
+test-net472: module
+	$(CARGO) build --release --quiet -p graph-sim
+	tests/net472/run-mono.sh
 
 # The module's Pester tests, against the module laid out by `make module`.
 test-pwsh: module
