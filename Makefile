@@ -123,7 +123,10 @@ clean:
 # System.Text.Json and its dependencies), the
 # release build of the native library under runtimes/<rid>/native/, and the
 # cmdlets' help, en-US/GroupWriteback.Native.dll-Help.xml, built from
-# powershell/help/*.md (all three git-ignored).
+# powershell/help/*.md (all three git-ignored). PowerShell 7 finds the help at
+# the module root; a copy goes to bin/net472/en-US/ too, the assembly's own
+# folder, in case Windows PowerShell 5.1 looks only there for a nested
+# module's cmdlets (to be checked on Windows, then one copy dropped).
 DOTNET ?= dotnet
 PWSH ?= pwsh
 MODULE_DIR := powershell/GroupWriteback
@@ -145,6 +148,8 @@ module: release
 	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
 	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
 	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
+	mkdir -p $(MODULE_DIR)/bin/net472/en-US
+	cp $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml $(MODULE_DIR)/bin/net472/en-US/
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
 
 # The net472 build (Windows PowerShell 5.1's) under Mono: library-level calls

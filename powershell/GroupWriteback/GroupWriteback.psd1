@@ -40,6 +40,7 @@
         'bin/net472/System.Text.Json.dll'
         'bin/net472/System.Threading.Tasks.Extensions.dll'
         'en-US/GroupWriteback.Native.dll-Help.xml'
+        'bin/net472/en-US/GroupWriteback.Native.dll-Help.xml'
         'CHANGELOG.md'
     )
     PrivateData          = @{
