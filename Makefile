@@ -118,10 +118,15 @@ clean:
 
 # ---------------------------------------------------------------- PowerShell
 # `make module` lays out powershell/GroupWriteback as a user imports it:
-# bin/GroupWriteback.Native.dll (the module's cmdlets and its interop), the
+# bin/net6.0/GroupWriteback.Native.dll (the module's cmdlets and its interop,
+# for PowerShell 7) and bin/net472/ (the same for Windows PowerShell 5.1, with
+# System.Text.Json and its dependencies), the
 # release build of the native library under runtimes/<rid>/native/, and the
 # cmdlets' help, en-US/GroupWriteback.Native.dll-Help.xml, built from
-# powershell/help/*.md (all three git-ignored).
+# powershell/help/*.md (all three git-ignored). PowerShell 7 finds the help at
+# the module root; a copy goes to bin/net472/en-US/ too, the assembly's own
+# folder, in case Windows PowerShell 5.1 looks only there for a nested
+# module's cmdlets (to be checked on Windows, then one copy dropped).
 DOTNET ?= dotnet
 PWSH ?= pwsh
 MODULE_DIR := powershell/GroupWriteback
@@ -131,18 +136,27 @@ MODULE_ARCH := $(shell uname -m | sed -e 's/^x86_64$$/x64/' -e 's/^amd64$$/x64/'
 MODULE_RID := $(MODULE_OS)-$(MODULE_ARCH)
 MODULE_NATIVE := $(if $(filter osx,$(MODULE_OS)),libgroup_writeback.dylib,libgroup_writeback.so)
 
-.PHONY: module test-pwsh
+.PHONY: module test-pwsh test-net472
 
 module: release
 	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
 	  $(DOTNET) build $(NATIVE_PROJECT) -c Release -nologo -v quiet
-	mkdir -p $(MODULE_DIR)/bin $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
-	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/
+	rm -rf $(MODULE_DIR)/bin
+	mkdir -p $(MODULE_DIR)/bin/net6.0 $(MODULE_DIR)/bin/net472 $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
+	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/net6.0/
+	cp powershell/src/GroupWriteback.Native/bin/Release/net472/*.dll $(MODULE_DIR)/bin/net472/
 	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
-	rm -f $(MODULE_DIR)/bin/GroupWriteback.Commands.ps1
 	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
 	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
+	mkdir -p $(MODULE_DIR)/bin/net472/en-US
+	cp $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml $(MODULE_DIR)/bin/net472/en-US/
 	@echo "module: Import-Module ./$(MODULE_DIR) ($(MODULE_RID))"
+
+# The net472 build (Windows PowerShell 5.1's) under Mono: library-level calls
+# against the native library and graph-sim (tests/net472/README.md).
+test-net472: module
+	$(CARGO) build --release --quiet -p graph-sim
+	tests/net472/run-mono.sh
 
 # The module's Pester tests, against the module laid out by `make module`.
 test-pwsh: module

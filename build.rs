@@ -13,6 +13,15 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=GWB_WRITE_HEADER");
 
+    // On Linux the library names itself (DT_SONAME). A host that loads it by
+    // full path and then binds DllImport("group_writeback") by name relies
+    // on it: glibc's dlopen("libgroup_writeback.so") returns the object
+    // already loaded under that soname (Mono running the module's net472
+    // build; .NET itself maps the name with NativeLibrary instead).
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgroup_writeback.so");
+    }
+
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable");
     let version = env::var("CARGO_PKG_VERSION").unwrap();

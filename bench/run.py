@@ -257,7 +257,7 @@ def summarize(values):
 # ------------------------------------------------------------------ availability
 def module_cmdlets():
     """Names of the module's exported commands, or None when it does not import."""
-    if not os.path.exists(os.path.join(MODULE, "bin", "GroupWriteback.Native.dll")):
+    if not os.path.exists(os.path.join(MODULE, "bin", "net6.0", "GroupWriteback.Native.dll")):
         return None
     r = run_proc([PWSH, "-NoProfile", "-NonInteractive", "-Command",
                   f"Import-Module '{MODULE}' -ErrorAction Stop; (Get-Command -Module GroupWriteback).Name -join ','"],
@@ -712,7 +712,7 @@ def main():
 
     # Which contenders can run here.
     shutil.rmtree(os.path.dirname(MODULE), ignore_errors=True)
-    if os.path.exists(os.path.join(MODULE_SRC, "bin", "GroupWriteback.Native.dll")):
+    if os.path.exists(os.path.join(MODULE_SRC, "bin", "net6.0", "GroupWriteback.Native.dll")):
         shutil.copytree(MODULE_SRC, MODULE)
     cmds = module_cmdlets() or set()
     avail = {}

@@ -1,13 +1,14 @@
 @{
-    RootModule           = 'bin/GroupWriteback.Native.dll'
+    RootModule           = 'GroupWriteback.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '04dcec23-921b-4950-a859-a8fabf86c17d'
     Author               = 'group-writeback contributors'
     CompanyName          = 'group-writeback'
     Copyright            = '(c) group-writeback contributors. MIT License.'
     Description          = 'Reads, explains and sets the writeback configuration of Microsoft Entra ID groups (writebackConfiguration, Microsoft Graph beta). Shows what the portal shows next to what really happens, and validates changes before they are sent.'
-    PowerShellVersion    = '7.2'
-    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
     ScriptsToProcess     = @('GroupWriteback.Check.ps1')
     FormatsToProcess     = @('GroupWriteback.Format.ps1xml')
     FunctionsToExport    = @()
@@ -24,15 +25,27 @@
     AliasesToExport      = @()
     FileList             = @(
         'GroupWriteback.psd1'
+        'GroupWriteback.psm1'
         'GroupWriteback.Check.ps1'
         'GroupWriteback.Format.ps1xml'
-        'bin/GroupWriteback.Native.dll'
+        'bin/net6.0/GroupWriteback.Native.dll'
+        'bin/net472/GroupWriteback.Native.dll'
+        'bin/net472/Microsoft.Bcl.AsyncInterfaces.dll'
+        'bin/net472/System.Buffers.dll'
+        'bin/net472/System.IO.Pipelines.dll'
+        'bin/net472/System.Memory.dll'
+        'bin/net472/System.Numerics.Vectors.dll'
+        'bin/net472/System.Runtime.CompilerServices.Unsafe.dll'
+        'bin/net472/System.Text.Encodings.Web.dll'
+        'bin/net472/System.Text.Json.dll'
+        'bin/net472/System.Threading.Tasks.Extensions.dll'
         'en-US/GroupWriteback.Native.dll-Help.xml'
+        'bin/net472/en-US/GroupWriteback.Native.dll-Help.xml'
         'CHANGELOG.md'
     )
     PrivateData          = @{
         PSData = @{
-            Tags         = @('EntraID', 'AzureAD', 'MicrosoftGraph', 'Groups', 'GroupWriteback', 'EntraConnect', 'CloudSync', 'Identity', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('EntraID', 'AzureAD', 'MicrosoftGraph', 'Groups', 'GroupWriteback', 'EntraConnect', 'CloudSync', 'Identity', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/license/mit'
             ReleaseNotes = @'
 0.1.0: offline rules. Resolve-GroupWriteback explains the writeback of groups

@@ -68,8 +68,16 @@ Describe 'Module manifest' {
         }
     }
 
-    It 'has the assembly as its root module and exports exactly its cmdlets, each with a help file' {
-        $manifest.RootModule | Should -Be 'bin/GroupWriteback.Native.dll'
+    It 'loads the assembly of its edition and exports exactly its cmdlets, each with a help file' {
+        # A script root module picks bin/net6.0 (PowerShell 7) or bin/net472 (Windows PowerShell 5.1).
+        $manifest.RootModule | Should -Be 'GroupWriteback.psm1'
+        $root = Get-Content -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.psm1') -Raw
+        $root | Should -Match ([regex]::Escape('bin/$framework/GroupWriteback.Native.dll'))
+        [GroupWriteback.Commands.ModuleLifetime].Assembly.Location | Should -Be (Join-Path -Path $moduleDir -ChildPath 'bin/net6.0/GroupWriteback.Native.dll')
+        (Get-Command -Name Resolve-GroupWriteback).ModuleName | Should -Be 'GroupWriteback'
+        foreach ($name in $manifest.CmdletsToExport) {
+            $root | Should -Match "'$name'" -Because "the root module exports $name from the assembly it imports"
+        }
         @($manifest.FunctionsToExport).Count | Should -Be 0
         $assembly = [GroupWriteback.Commands.ModuleLifetime].Assembly
         $cmdlets = @($assembly.GetTypes() | ForEach-Object {
@@ -84,7 +92,8 @@ Describe 'Module manifest' {
     It 'names its formats, PowerShell version, tags and release notes' {
         $manifest.FormatsToProcess | Should -Contain 'GroupWriteback.Format.ps1xml'
         Test-Path -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.Format.ps1xml') | Should -BeTrue
-        $manifest.PowerShellVersion | Should -Be '7.2'
+        $manifest.PowerShellVersion | Should -Be '5.1'
+        @($manifest.CompatiblePSEditions) | Should -Be @('Desktop', 'Core')
         @($manifest.PrivateData.PSData.Tags).Count | Should -BeGreaterThan 2
         $manifest.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
     }

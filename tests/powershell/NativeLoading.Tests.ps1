@@ -31,7 +31,7 @@ BeforeAll {
     function Copy-TestModuleSource {
         param([string] $Destination)
         $null = New-Item -ItemType Directory -Path $Destination -Force
-        foreach ($item in 'GroupWriteback.psd1', 'GroupWriteback.Check.ps1', 'GroupWriteback.Format.ps1xml', 'CHANGELOG.md') {
+        foreach ($item in 'GroupWriteback.psd1', 'GroupWriteback.psm1', 'GroupWriteback.Check.ps1', 'GroupWriteback.Format.ps1xml', 'CHANGELOG.md') {
             Copy-Item -LiteralPath (Join-Path -Path $moduleDir -ChildPath $item) -Destination $Destination -Recurse
         }
     }

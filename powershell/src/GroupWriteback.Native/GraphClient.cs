@@ -70,10 +70,10 @@ namespace GroupWriteback.Native
             NativeLoader.EnsureReady();
             string value = Environment.GetEnvironmentVariable(variable);
             if (string.IsNullOrEmpty(value)) throw new ArgumentException(string.Format("The environment variable {0} is not set.", variable));
-            char[] chars = GC.AllocateUninitializedArray<char>(value.Length, pinned: true);
-            value.CopyTo(0, chars, 0, value.Length);
+            char[] chars = PinnedSecret.Allocate<char>(value.Length, out GCHandle pin);
             try
             {
+                value.CopyTo(0, chars, 0, value.Length);
                 using (var utf8 = PinnedSecret.FromChars(chars))
                 {
                     return CreateWith(optionsJson, utf8);
@@ -82,6 +82,7 @@ namespace GroupWriteback.Native
             finally
             {
                 Array.Clear(chars, 0, chars.Length);
+                PinnedSecret.Free(pin);
             }
         }
 
@@ -536,10 +537,36 @@ namespace GroupWriteback.Native
     internal sealed class PinnedSecret : IDisposable
     {
         private byte[] _bytes;
+        private GCHandle _pin;
 
-        private PinnedSecret(byte[] bytes)
+        private PinnedSecret(byte[] bytes, GCHandle pin)
         {
             _bytes = bytes;
+            _pin = pin;
+        }
+
+        /// <summary>
+        /// An array the GC never moves (so never leaves a copy behind): from
+        /// the pinned object heap on .NET, pinned by a handle on .NET
+        /// Framework (before anything is written to it). Release the handle
+        /// with <see cref="Free"/> after clearing the array.
+        /// </summary>
+        internal static T[] Allocate<T>(int length, out GCHandle pin) where T : struct
+        {
+#if NETFRAMEWORK
+            T[] array = new T[length];
+            pin = GCHandle.Alloc(array, GCHandleType.Pinned);
+            return array;
+#else
+            pin = default;
+            return GC.AllocateUninitializedArray<T>(length, pinned: true);
+#endif
+        }
+
+        /// <summary>Releases a handle of <see cref="Allocate"/> (none on .NET).</summary>
+        internal static void Free(GCHandle pin)
+        {
+            if (pin.IsAllocated) pin.Free();
         }
 
         internal IntPtr Pointer => Marshal.UnsafeAddrOfPinnedArrayElement(_bytes, 0);
@@ -548,7 +575,7 @@ namespace GroupWriteback.Native
         {
             if (secret == null || secret.Length == 0) return null;
             IntPtr unicode = Marshal.SecureStringToGlobalAllocUnicode(secret);
-            char[] chars = GC.AllocateUninitializedArray<char>(secret.Length, pinned: true);
+            char[] chars = Allocate<char>(secret.Length, out GCHandle pin);
             try
             {
                 Marshal.Copy(unicode, chars, 0, chars.Length);
@@ -557,6 +584,7 @@ namespace GroupWriteback.Native
             finally
             {
                 Array.Clear(chars, 0, chars.Length);
+                Free(pin);
                 Marshal.ZeroFreeGlobalAllocUnicode(unicode);
             }
         }
@@ -564,9 +592,10 @@ namespace GroupWriteback.Native
         internal static PinnedSecret FromChars(char[] chars)
         {
             int count = Encoding.UTF8.GetByteCount(chars);
-            byte[] bytes = GC.AllocateArray<byte>(count + 1, pinned: true);
+            byte[] bytes = Allocate<byte>(count + 1, out GCHandle pin);
             Encoding.UTF8.GetBytes(chars, 0, chars.Length, bytes, 0);
-            return new PinnedSecret(bytes);
+            bytes[count] = 0;
+            return new PinnedSecret(bytes, pin);
         }
 
         public void Dispose()
@@ -575,6 +604,8 @@ namespace GroupWriteback.Native
             {
                 Array.Clear(_bytes, 0, _bytes.Length);
                 _bytes = null;
+                Free(_pin);
+                _pin = default;
             }
         }
     }
@@ -585,7 +616,7 @@ namespace GroupWriteback.Native
         /// <summary>The certificate (public part) as PEM.</summary>
         public static string GetCertificatePem(X509Certificate2 certificate)
         {
-            return new string(PemEncoding.Write("CERTIFICATE", certificate.RawData));
+            return new string(Pem.Write("CERTIFICATE", certificate.RawData));
         }
 
         /// <summary>
@@ -647,7 +678,7 @@ namespace GroupWriteback.Native
                 try
                 {
                     der = ExportPkcs8(rsa);
-                    pem = PemEncoding.Write("PRIVATE KEY", der);
+                    pem = Pem.Write("PRIVATE KEY", der);
                     return PinnedSecret.FromChars(pem);
                 }
                 finally
@@ -660,6 +691,7 @@ namespace GroupWriteback.Native
 
         private static byte[] ExportPkcs8(RSA rsa)
         {
+#if !NETFRAMEWORK
             try
             {
                 return rsa.ExportPkcs8PrivateKey();
@@ -669,6 +701,7 @@ namespace GroupWriteback.Native
                 // Some key stores refuse a plain PKCS#8 export but allow the
                 // parameters: copy them into an ephemeral key and export that.
             }
+#endif
             RSAParameters p;
             try
             {
@@ -680,11 +713,16 @@ namespace GroupWriteback.Native
             }
             try
             {
+#if NETFRAMEWORK
+                // .NET Framework has no PKCS#8 export: encode the parameters.
+                return Pkcs8.FromRsaParameters(p);
+#else
                 using (RSA copy = RSA.Create())
                 {
                     copy.ImportParameters(p);
                     return copy.ExportPkcs8PrivateKey();
                 }
+#endif
             }
             finally
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace GroupWriteback.Native
 {
@@ -66,7 +67,7 @@ namespace GroupWriteback.Native
         /// <summary>Decodes a borrowed or static UTF-8 string; never frees it.</summary>
         internal static string Borrowed(IntPtr s)
         {
-            return s == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(s);
+            return s == IntPtr.Zero ? null : PtrToStringUtf8(s);
         }
 
         /// <summary>Decodes a string the caller owns, then frees it with gwb_string_free.</summary>
@@ -75,13 +76,26 @@ namespace GroupWriteback.Native
             if (s == IntPtr.Zero) return null;
             try
             {
-                return Marshal.PtrToStringUTF8(s);
+                return PtrToStringUtf8(s);
             }
             finally
             {
                 NativeMethods.gwb_string_free(s);
             }
         }
+
+#if NETFRAMEWORK
+        /// <summary>A NUL-terminated UTF-8 string (.NET Framework has no Marshal.PtrToStringUTF8).</summary>
+        private static unsafe string PtrToStringUtf8(IntPtr s)
+        {
+            byte* p = (byte*)s;
+            int length = 0;
+            while (p[length] != 0) length++;
+            return length == 0 ? string.Empty : Encoding.UTF8.GetString(p, length);
+        }
+#else
+        private static string PtrToStringUtf8(IntPtr s) => Marshal.PtrToStringUTF8(s);
+#endif
 
         /// <summary>
         /// Throws for a status other than OK, reading (and releasing) the

@@ -20,7 +20,9 @@ namespace GroupWriteback.Native
 
         private static readonly object Gate = new object();
         private static IntPtr _handle = IntPtr.Zero;
+#if !NETFRAMEWORK
         private static bool _resolverSet;
+#endif
 
         /// <summary>The full path of the loaded library, or null before a load.</summary>
         public static string LoadedPath { get; private set; }
@@ -137,7 +139,7 @@ namespace GroupWriteback.Native
                 IntPtr handle;
                 try
                 {
-                    handle = NativeLibrary.Load(path);
+                    handle = LoadByPath(path);
                 }
                 catch (Exception e) when (e is DllNotFoundException || e is BadImageFormatException)
                 {
@@ -146,11 +148,13 @@ namespace GroupWriteback.Native
                         path, RuntimeIdentifier, e.Message), e);
                 }
 
+#if !NETFRAMEWORK
                 if (!_resolverSet)
                 {
                     NativeLibrary.SetDllImportResolver(typeof(NativeLoader).Assembly, Resolve);
                     _resolverSet = true;
                 }
+#endif
                 _handle = handle;
                 LoadedPath = path;
                 CheckAbi();
@@ -171,6 +175,16 @@ namespace GroupWriteback.Native
                     "'{0}' is not a GroupWriteback native library (it has no gwb_abi_version). Rebuild the module (make module) or reinstall it.",
                     LoadedPath), e);
             }
+#if NETFRAMEWORK
+            catch (DllNotFoundException e)
+            {
+                // Loaded by path, but the DllImports did not find it by name.
+                IsReady = false;
+                throw new InvalidOperationException(string.Format(
+                    "The native library '{0}' was loaded, but the module's calls could not bind to it by the name '{1}' ({2}). On Linux the library must name itself {3} (its soname): rebuild the module (make module).",
+                    LoadedPath, NativeMethods.LibraryName, e.Message, LibraryFileName), e);
+            }
+#endif
             LoadedAbiVersion = actual;
             string mismatch = GetAbiMismatchMessage(ExpectedAbiVersion, actual, LoadedPath);
             if (mismatch != null)
@@ -182,10 +196,66 @@ namespace GroupWriteback.Native
             IsReady = true;
         }
 
+#if NETFRAMEWORK
+        // .NET Framework (Windows PowerShell 5.1) has no NativeLibrary and no
+        // DllImport resolver. The library is loaded here by its full path,
+        // and the DllImport("group_writeback") declarations then bind to that
+        // already loaded module, because the platform's loader matches a bare
+        // name against the modules already in the process:
+        // - Windows: the CLR calls LoadLibraryEx("group_writeback.dll"); for a
+        //   name without a path the loader returns a module of the same name
+        //   already loaded, wherever it came from (Dynamic-Link Library Search
+        //   Order, "a DLL with the same module name is already loaded"). So
+        //   no copy of the library may sit next to this assembly: the CLR
+        //   tries the assembly's folder by full path first, and would load it.
+        // - Mono (Linux, tests only): Mono dlopens "libgroup_writeback.so";
+        //   glibc returns an object already loaded whose DT_SONAME is that
+        //   name (the Rust build sets it), without searching the disk.
+        private const uint LoadWithAlteredSearchPath = 0x00000008;
+        private const int RtldNow = 2;
+        private const int RtldGlobal = 0x100;
+
+        [DllImport("kernel32.dll", CharSet = CharSet.Unicode, SetLastError = true, ExactSpelling = true)]
+        private static extern IntPtr LoadLibraryExW(string fileName, IntPtr file, uint flags);
+
+        [DllImport("libdl.so.2", EntryPoint = "dlopen")]
+        private static extern IntPtr DlOpen(string fileName, int flags);
+
+        [DllImport("libdl.so.2", EntryPoint = "dlerror")]
+        private static extern IntPtr DlError();
+
+        private static IntPtr LoadByPath(string path)
+        {
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                // LOAD_WITH_ALTERED_SEARCH_PATH: the library's own imports are
+                // looked for in its folder first, as NativeLibrary.Load does.
+                IntPtr h = LoadLibraryExW(path, IntPtr.Zero, LoadWithAlteredSearchPath);
+                if (h == IntPtr.Zero)
+                {
+                    int code = Marshal.GetLastWin32Error();
+                    string message = new System.ComponentModel.Win32Exception(code).Message;
+                    // ERROR_BAD_EXE_FORMAT: a library of another architecture.
+                    if (code == 193) throw new BadImageFormatException(message + " (error " + code + ")", path);
+                    throw new DllNotFoundException(message + " (error " + code + ")");
+                }
+                return h;
+            }
+            IntPtr handle = DlOpen(path, RtldNow | RtldGlobal);
+            if (handle == IntPtr.Zero)
+            {
+                throw new DllNotFoundException(Marshal.PtrToStringAnsi(DlError()) ?? "dlopen failed.");
+            }
+            return handle;
+        }
+#else
+        private static IntPtr LoadByPath(string path) => NativeLibrary.Load(path);
+
         private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
         {
             return libraryName == NativeMethods.LibraryName ? _handle : IntPtr.Zero;
         }
+#endif
 
         internal static void EnsureReady()
         {

@@ -13,13 +13,21 @@ namespace GroupWriteback.Commands
     /// </summary>
     public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        /// <summary>The module's folder: the parent of the folder this assembly is in (bin/).</summary>
+        /// <summary>
+        /// The module's folder: the parent of the bin/ folder this assembly is
+        /// in (bin/net6.0/ or bin/net472/, one build for each edition).
+        /// </summary>
         internal static string ModuleBase
         {
             get
             {
-                string bin = Path.GetDirectoryName(typeof(ModuleLifetime).Assembly.Location);
-                return Path.GetDirectoryName(bin);
+                string folder = Path.GetDirectoryName(typeof(ModuleLifetime).Assembly.Location);
+                string parent = Path.GetDirectoryName(folder);
+                if (parent != null && string.Equals(Path.GetFileName(parent), "bin", System.StringComparison.OrdinalIgnoreCase))
+                {
+                    return Path.GetDirectoryName(parent);
+                }
+                return parent;
             }
         }
 
