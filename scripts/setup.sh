@@ -42,6 +42,15 @@ if ! command -v valgrind >/dev/null 2>&1; then
     || fail "could not install valgrind (apt-get install valgrind failed)"
 fi
 
+# Mono runs the net472 build of the module's assembly (what Windows
+# PowerShell 5.1 loads) in make test-net472. Not fatal: without it that suite
+# says it was skipped, and why.
+if ! command -v mono >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  step "installing Mono (mono-complete) for the net472 tests"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q mono-complete >>"$log" 2>&1 \
+    || step "could not install Mono (apt-get install mono-complete failed): make test-net472 will be skipped"
+fi
+
 # ---------------------------------------------------------------- crates
 marker="# written by scripts/setup.sh"
 cfg="$root/.cargo/config.toml"
