@@ -375,6 +375,44 @@ Describe 'Set-GroupWriteback' {
         $said | Should -Match '-> Mail-enabled security'
     }
 
+    It 'with -Confirm asks once per group after one batched read, and sends only what was confirmed' {
+        . (Join-Path -Path $PSScriptRoot -ChildPath 'TestHost.ps1')
+        $targets = Find-TestGroup -Where { (& $cloudM365) -and $_.WritebackState -notin 'Distribution', 'MailEnabledSecurity' } -Count 4
+        $targets.Count | Should -Be 4
+        $testHost = [TestHost]::new()
+        $testHost.TheUI.Yes = 2
+        $runspace = [runspacefactory]::CreateRunspace($testHost)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $null = $ps.AddScript({
+                    param($ModuleDir, $Url, $Token, $Ids)
+                    Import-Module -Name $ModuleDir -Force
+                    Connect-GroupWriteback -Endpoint $Url -AccessToken (ConvertTo-SecureString -String $Token -AsPlainText -Force)
+                    $Ids | Set-GroupWriteback -State MailEnabledSecurity -Confirm -PassThru
+                }).AddArgument($moduleDir).AddArgument($sim.Url).AddArgument($staticToken).AddArgument(@($targets.Id))
+            $before = Get-TestSimStat -Sim $sim
+            $out = @($ps.Invoke())
+            $stats = Get-TestSimStat -Sim $sim
+            $ps.HadErrors | Should -BeFalse
+            $testHost.TheUI.Asked.Count | Should -Be 4 -Because 'one question per group'
+            $testHost.TheUI.Asked[0] | Should -Match '-> Mail-enabled security'
+            $out.Count | Should -Be 2
+            ($stats.writes - $before.writes) | Should -Be 2 -Because 'only the two confirmed changes are sent'
+            # One read for the preview (the Connect token check is the other); the confirmed groups are not read again.
+            ($stats.reads - $before.reads) | Should -Be 2
+            foreach ($t in $targets) {
+                $stored = (Get-TestSimGroup -Sim $sim -Id $t.Id).writebackConfiguration.onPremisesGroupType
+                ($stored -eq 'universalMailEnabledSecurityGroup') | Should -Be ($t.Id -in $out.Id)
+            }
+        }
+        finally {
+            $ps.Dispose()
+            $runspace.Dispose()
+        }
+    }
+
     It 'paces writes at Connect-GroupWriteback -WritesPerSecond: <Case>' -ForEach @(
         # Faster than the quota: the service throttles, the pace backs off, nothing is lost.
         @{ Case = '200/s against a quota of 100/s'; Speed = '5'; Throttled = $true }

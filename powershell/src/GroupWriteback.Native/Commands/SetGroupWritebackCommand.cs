@@ -170,7 +170,9 @@ namespace GroupWriteback.Commands
                                     }
                                     break;
                                 case "wouldWrite":
-                                    if (ShouldProcess("Group " + name + ": " + result.Summary + "; sends PATCH " + result.Body + ".", "Set the writeback state of group " + name + " to " + _requested + "?", "Set-GroupWriteback"))
+                                    // -WhatIf shows the first text, -Confirm asks the second: both say what would change.
+                                    if (ShouldProcess("Group " + name + ": " + result.Summary + "; sends PATCH " + result.Body + ".",
+                                        "Set the writeback state of group " + name + " to " + _requested + "? " + result.Summary + ".", "Set-GroupWriteback"))
                                     {
                                         confirmed.Add(new PendingChange(result.Id, result.GroupJson, _changeJson, entry.Target, name));
                                     }
