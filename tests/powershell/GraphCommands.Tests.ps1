@@ -47,6 +47,26 @@ Describe 'Connect-GroupWriteback' {
         @(Get-GroupWriteback -Top 3).Count | Should -Be 3
     }
 
+    It 'keeps one connection per runspace: connecting and disconnecting in another leaves this one working' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($ModuleDir, $Url, $Token)
+                    Import-Module -Name $ModuleDir -Force
+                    Connect-GroupWriteback -Endpoint $Url -AccessToken (ConvertTo-SecureString -String $Token -AsPlainText -Force)
+                    Disconnect-GroupWriteback
+                    'done'
+                }).AddArgument($moduleDir).AddArgument($sim.Url).AddArgument($staticToken)
+            @($ps.Invoke()) | Should -Be @('done')
+            $ps.HadErrors | Should -BeFalse
+        }
+        finally {
+            $ps.Dispose()
+        }
+        Get-GroupWritebackContext | Should -Not -BeNullOrEmpty
+        @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+    }
+
     It 'signs in with a client secret (-ClientSecretCredential)' {
         $credential = [pscredential]::new($appId, (New-TestSecret 'graph-sim-secret'))
         Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientSecretCredential $credential

@@ -151,11 +151,26 @@ namespace GroupWriteback.Commands
         }
     }
 
-    /// <summary>The session's connection to Graph (Connect-GroupWriteback), shared by the commands.</summary>
+    /// <summary>
+    /// The session's connection to Graph (Connect-GroupWriteback), shared by
+    /// the commands of one runspace: each runspace (a PowerShell session, a
+    /// [powershell] instance's own runspace, ForEach-Object -Parallel) has its
+    /// own, as each had its own copy of a script module, so connecting in one
+    /// never ends another's work.
+    /// </summary>
     internal sealed class Connection
     {
         private static readonly object Gate = new object();
-        private static Connection _current;
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, Holder> ByRunspace =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<object, Holder>();
+
+        private sealed class Holder
+        {
+            internal Connection Value;
+        }
+
+        /// <summary>The runspace the calling thread runs in (one key for threads without one).</summary>
+        private static object Key => (object)System.Management.Automation.Runspaces.Runspace.DefaultRunspace ?? Gate;
 
         internal Connection(GraphClient client, string source)
         {
@@ -171,17 +186,25 @@ namespace GroupWriteback.Commands
         /// <summary>The connection, or null.</summary>
         internal static Connection Current
         {
-            get { lock (Gate) return _current != null && !_current.Client.IsDisposed ? _current : null; }
+            get
+            {
+                lock (Gate)
+                {
+                    Connection c = ByRunspace.TryGetValue(Key, out Holder h) ? h.Value : null;
+                    return c != null && !c.Client.IsDisposed ? c : null;
+                }
+            }
         }
 
-        /// <summary>Makes <paramref name="next"/> the connection (null ends it); frees the one before.</summary>
+        /// <summary>Makes <paramref name="next"/> this runspace's connection (null ends it); frees the one before.</summary>
         internal static void Replace(Connection next)
         {
             Connection previous;
             lock (Gate)
             {
-                previous = _current;
-                _current = next;
+                Holder h = ByRunspace.GetValue(Key, _ => new Holder());
+                previous = h.Value;
+                h.Value = next;
             }
             if (previous != null && !ReferenceEquals(previous, next)) previous.Client.Dispose();
         }
