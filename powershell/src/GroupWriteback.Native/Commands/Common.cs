@@ -262,7 +262,8 @@ namespace GroupWriteback.Commands
         internal static PSObject Decision(ChangeDecision decision, string requested)
         {
             object group = Group(decision.Group);
-            GroupWriteback.Group g = decision.Group.ToGroup();
+            // The output object, unwrapped when extra properties were added as note properties.
+            var g = (GroupWriteback.Group)(group is PSObject wrapped ? wrapped.BaseObject : group);
             var o = new PSObject();
             o.TypeNames.Insert(0, "GroupWriteback.ChangeDecision");
             object after = null;
