@@ -488,6 +488,7 @@ impl Client {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("group-writeback")
+            .on_thread_start(crate::panics::quiet_thread)
             .enable_all()
             .build()
             .map_err(|e| GraphError::Network(format!("cannot start the client's runtime: {}", e)))?;

@@ -13,6 +13,7 @@ pub mod retry;
 pub mod graph;
 pub mod listing;
 pub mod bulk;
+mod panics;
 
 /// The library's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -28,7 +28,6 @@ use crate::report;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 use std::sync::{Mutex, OnceLock};
 
@@ -212,25 +211,14 @@ pub(crate) fn to_cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).expect("NULs were replaced")
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
-    }
-}
-
 /// Runs a fallible entry point: a caught panic becomes `Panic`, an error
 /// becomes its status and, when `error_out` is not NULL, an error object.
 pub(crate) fn guard(error_out: *mut *mut gwb_error, f: impl FnOnce() -> Result<(), FfiError>) -> gwb_status {
-    let result = match catch_unwind(AssertUnwindSafe(f)) {
+    let result = match crate::panics::catch(f) {
         Ok(r) => r,
-        Err(payload) => Err(FfiError::new(
-            gwb_status::Panic,
-            format!("internal error in group-writeback (please report it): {}", panic_message(&*payload)),
-        )),
+        Err(text) => {
+            Err(FfiError::new(gwb_status::Panic, format!("internal error in group-writeback (please report it): {}", text)))
+        }
     };
     match result {
         Ok(()) => gwb_status::Ok,
@@ -263,7 +251,7 @@ pub(crate) unsafe fn free_handle<T>(p: *mut T) {
 
 /// Runs an infallible accessor: a caught panic gives `fallback`.
 pub(crate) fn guard_value<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+    crate::panics::catch(f).unwrap_or(fallback)
 }
 
 pub(crate) fn null_param(name: &str) -> FfiError {
