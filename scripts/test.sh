@@ -70,6 +70,15 @@ if [ "$secrets_ok" = 1 ]; then
 else
   echo "  secrets          a test secret appeared in the output (see above)"
 fi
+# What a suite could not run here, by its own lines "skipped: K reason"
+# (the Windows suites under wine print them; nothing is skipped silently).
+skips=$(cat "$logs"/*.log | sed -n -E 's/^skipped: ([0-9]+) (.*)$/\1 \2/p' | awk '{ n[substr($0, index($0, " ") + 1)] += $1 } END { for (r in n) printf "%d %s\n", n[r], r }')
+if [ -n "$skips" ]; then
+  echo "  skipped: $(echo "$skips" | awk '{ t += $1 } END { print t }'), each with its reason:"
+  echo "$skips" | sed 's/^/    /'
+else
+  echo "  skipped: 0"
+fi
 [ ${#failed_suites[@]} -gt 0 ] && echo "  failed: ${failed_suites[*]}"
 [ "$secrets_ok" = 1 ] && passed=$((passed + 1)) || failed=$((failed + 1))
 echo "$passed passed, $failed failed"
