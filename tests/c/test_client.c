@@ -19,15 +19,8 @@
 
 #include "group_writeback.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,11 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "portable.h"
 
 #ifndef GWB_GRAPH_SIM
 #define GWB_GRAPH_SIM "target/debug/graph-sim"
@@ -47,8 +37,6 @@
 #ifndef GWB_SIM_TESTDATA
 #define GWB_SIM_TESTDATA "tests/graph-sim/testdata"
 #endif
-
-extern char **environ;
 
 /* The simulator's defaults (tests/graph-sim/README.md). */
 #define TENANT "5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30"
@@ -129,20 +117,6 @@ static char sentinel_byte;
 #define CURSOR_SENTINEL ((gwb_cursor *)(void *)&sentinel_byte)
 #define BULK_SENTINEL ((gwb_bulk *)(void *)&sentinel_byte)
 #define STRING_SENTINEL (&sentinel_byte)
-
-/* ------------------------------------------------------------------ time */
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
-}
 
 /* ------------------------------------------------------------------ JSON */
 
@@ -341,8 +315,7 @@ static size_t distinct_ids(const strvec *groups) {
 /* ------------------------------------------------------------------ simulator */
 
 typedef struct {
-  pid_t pid;
-  int out_fd;
+  gwb_proc proc;
   int port;
   char base[64];
 } sim_t;
@@ -353,7 +326,7 @@ typedef struct {
  */
 static bool sim_start(sim_t *sim, const char *const *extra) {
   memset(sim, 0, sizeof *sim);
-  sim->out_fd = -1;
+  proc_init(&sim->proc);
   const char *argv[40];
   size_t argc = 0;
   argv[argc++] = sim_path;
@@ -365,48 +338,22 @@ static bool sim_start(sim_t *sim, const char *const *extra) {
   for (size_t i = 0; extra && extra[i] && argc < 39; i++) argv[argc++] = extra[i];
   argv[argc] = NULL;
 
-  int fds[2];
-  if (pipe(fds) != 0) return false;
-  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  int rc = posix_spawn(&sim->pid, sim_path, &fa, NULL, (char *const *)argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  close(fds[1]);
-  if (rc != 0) {
-    fprintf(stderr, "cannot start %s: %s\n", sim_path, strerror(rc));
-    close(fds[0]);
-    sim->pid = 0;
-    return false;
-  }
-  sim->out_fd = fds[0];
+  if (!proc_start(&sim->proc, sim_path, argv)) return false;
 
   char line[256];
   size_t n = 0;
   double deadline = now_s() + (quick ? 120 : 60);
   while (n + 1 < sizeof line) {
-    struct pollfd pfd = {sim->out_fd, POLLIN, 0};
-    int left = (int)((deadline - now_s()) * 1000);
-    if (left <= 0 || poll(&pfd, 1, left) <= 0) break;
-    char c;
-    ssize_t r = read(sim->out_fd, &c, 1);
-    if (r != 1 || c == '\n') break;
-    line[n++] = c;
+    int c = proc_read_byte(&sim->proc, (int)((deadline - now_s()) * 1000));
+    if (c < 0 || c == '\n') break;
+    line[n++] = (char)c;
   }
   line[n] = '\0';
   while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '/')) line[--n] = '\0';
   const char *prefix = "http://127.0.0.1:";
   if (strncmp(line, prefix, strlen(prefix)) != 0 || n >= sizeof sim->base) {
     fprintf(stderr, "graph-sim did not print its URL: \"%s\"\n", line);
-    kill(sim->pid, SIGKILL);
-    waitpid(sim->pid, NULL, 0);
-    close(sim->out_fd);
-    sim->pid = 0;
-    sim->out_fd = -1;
+    proc_kill(&sim->proc);
     return false;
   }
   memcpy(sim->base, line, n + 1);
@@ -414,17 +361,7 @@ static bool sim_start(sim_t *sim, const char *const *extra) {
   return sim->port > 0;
 }
 
-static void sim_stop(sim_t *sim) {
-  if (sim->pid > 0) {
-    kill(sim->pid, SIGKILL);
-    int st;
-    while (waitpid(sim->pid, &st, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (sim->out_fd >= 0) close(sim->out_fd);
-  sim->pid = 0;
-  sim->out_fd = -1;
-}
+static void sim_stop(sim_t *sim) { proc_kill(&sim->proc); }
 
 /* Decodes a chunked body in place. */
 static void dechunk(char *body) {
@@ -447,27 +384,14 @@ static void dechunk(char *body) {
 /* A GET on the simulator (no token): the body, or NULL. */
 static char *sim_get(const sim_t *sim, const char *path, int *status_out) {
   *status_out = 0;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return NULL;
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)sim->port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-    close(fd);
-    return NULL;
-  }
+  gwb_socket fd = tcp_connect_loopback(sim->port);
+  if (fd == GWB_NO_SOCKET) return NULL;
   char req[512];
   int len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n", path,
                      sim->port);
-  for (int sent = 0; sent < len;) {
-    ssize_t w = send(fd, req + sent, (size_t)(len - sent), MSG_NOSIGNAL);
-    if (w <= 0) {
-      close(fd);
-      return NULL;
-    }
-    sent += (int)w;
+  if (!tcp_send_all(fd, req, (size_t)len)) {
+    tcp_close(fd);
+    return NULL;
   }
   size_t cap = 8192, n = 0;
   char *buf = malloc(cap);
@@ -478,12 +402,11 @@ static char *sim_get(const sim_t *sim, const char *path, int *status_out) {
       buf = realloc(buf, cap);
       if (!buf) abort();
     }
-    ssize_t r = recv(fd, buf + n, cap - n - 1, 0);
-    if (r < 0 && errno == EINTR) continue;
+    long r = tcp_recv(fd, buf + n, cap - n - 1);
     if (r <= 0) break;
     n += (size_t)r;
   }
-  close(fd);
+  tcp_close(fd);
   buf[n] = '\0';
   char *sep = strstr(buf, "\r\n\r\n");
   if (strncmp(buf, "HTTP/1.", 7) != 0 || !sep) {
@@ -880,10 +803,9 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
   char *key = read_file(GWB_SIM_TESTDATA "/client-assertion-key.pem");
   char *cert = read_file(GWB_SIM_TESTDATA "/client-assertion-cert.pem");
   if (CHECK(key != NULL && cert != NULL)) {
-    char path[] = "/tmp/gwb-client-cert-XXXXXX";
-    int fd = mkstemp(path);
-    if (CHECK(fd >= 0)) {
-      FILE *f = fdopen(fd, "w");
+    char path[512];
+    FILE *f = temp_file_create(path, sizeof path, "gwb-client-cert");
+    if (CHECK(f != NULL)) {
       fputs(key, f);
       if (key[0] && key[strlen(key) - 1] != '\n') fputc('\n', f);
       fputs(cert, f);
@@ -904,7 +826,7 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
         }
         gwb_client_free(c);
       }
-      unlink(path);
+      remove(path);
     }
     /* The certificate as JSON text: escape its newlines. */
     size_t clen = strlen(cert);
@@ -1936,12 +1858,16 @@ int main(int argc, char **argv) {
     printf("0 passed, 1 failed\n");
     return 1;
   }
-  if (access(sim_path, X_OK) != 0) {
+  if (!program_exists(sim_path)) {
     fprintf(stderr, "%s is missing: build it first (cargo build --workspace)\n", sim_path);
     printf("0 passed, 1 failed\n");
     return 1;
   }
-  signal(SIGPIPE, SIG_IGN);
+  if (!net_init()) {
+    fprintf(stderr, "sockets cannot be used\n");
+    printf("0 passed, 1 failed\n");
+    return 1;
+  }
 
   double t0 = now_s(), t;
   test_null_parameters();
