@@ -1,6 +1,6 @@
 @{
     RootModule           = 'GroupWriteback.psm1'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.2.0'
     GUID                 = '04dcec23-921b-4950-a859-a8fabf86c17d'
     Author               = 'group-writeback contributors'
     CompanyName          = 'group-writeback'
@@ -45,16 +45,17 @@
     )
     PrivateData          = @{
         PSData = @{
-            Tags         = @('EntraID', 'AzureAD', 'MicrosoftGraph', 'Groups', 'GroupWriteback', 'EntraConnect', 'CloudSync', 'Identity', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
+            # The PowerShell Gallery's PSCommand_<name> tags are not listed
+            # here: powershell/tools/Build-Package.ps1 adds one per name in
+            # CmdletsToExport to the packaged copy of this manifest.
+            Tags         = @('EntraID', 'AzureAD', 'ActiveDirectory', 'GroupWriteback', 'MicrosoftGraph', 'Groups', 'EntraConnect', 'CloudSync', 'Identity', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux')
+            # Placeholder until the project has a public repository: replace
+            # the address (Build-Package.ps1 warns while it is .invalid).
+            ProjectUri   = 'https://group-writeback.invalid/'
             LicenseUri   = 'https://opensource.org/license/mit'
-            ReleaseNotes = @'
-0.1.0: offline rules. Resolve-GroupWriteback explains the writeback of groups
-(from Get-MgBetaGroup, ConvertFrom-Json or JSON text): the portal's columns next
-to the effective behaviour, with the reason and caveats. Test-GroupWritebackChange
-validates a change (portal state or Graph properties) and returns the PATCH body,
-"no change" or the refusal with its code. The full history is in CHANGELOG.md,
-in the module's folder.
-'@
+            # The packaged copy carries this version's section of CHANGELOG.md
+            # here (Build-Package.ps1); the source says where to look.
+            ReleaseNotes = 'What changed in each version: CHANGELOG.md, in the module''s folder.'
         }
     }
 }
