@@ -6,7 +6,8 @@
 
 BeforeAll {
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'GraphSim.psm1') -Force
-    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $script:moduleDir = Get-TestModulePath
     Import-Module -Name $moduleDir -Force -ErrorAction Stop
     $script:faultToken = 'pester-fault-token-5150'
 

@@ -1,9 +1,15 @@
 # The Graph-backed commands against graph-sim (tests/graph-sim), with the
 # module imported as a user imports it.
 
+BeforeDiscovery {
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $noPemCertificate = [bool](Get-TestSkipReason -Capability PemCertificate)
+}
+
 BeforeAll {
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'GraphSim.psm1') -Force
-    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $script:moduleDir = Get-TestModulePath
     Import-Module -Name $moduleDir -Force -ErrorAction Stop
     $script:repoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).Path
     $script:tenantId = '5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30'
@@ -88,7 +94,7 @@ Describe 'Connect-GroupWriteback' {
         $thrown.Exception.Message | Should -Not -Match 'not-the-secret'
     }
 
-    It 'signs in with a certificate (-Certificate)' {
+    It 'signs in with a certificate (-Certificate)' -Tag 'Needs:PemCertificate' -Skip:$noPemCertificate {
         $certificate = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile(
             (Join-Path -Path $repoRoot -ChildPath 'tests/graph-sim/testdata/client-assertion-cert.pem'),
             (Join-Path -Path $repoRoot -ChildPath 'tests/graph-sim/testdata/client-assertion-key.pem'))

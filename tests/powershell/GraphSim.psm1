@@ -1,5 +1,7 @@
 # Test helper: starts graph-sim (tests/graph-sim) as a child process, reads
-# the base URL from its first line of stdout, and stops it.
+# the base URL from its first line of stdout, and stops it by closing its
+# stdin (--exit-on-stdin-eof): no signal, so the same on Windows, and a
+# simulator whose test process died stops too.
 
 function Start-TestGraphSim {
     [CmdletBinding()]
@@ -8,13 +10,22 @@ function Start-TestGraphSim {
         [string[]] $ArgumentList = @()
     )
     $root = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../..')).Path
-    $exe = @('target/release/graph-sim', 'target/debug/graph-sim') | ForEach-Object { Join-Path -Path $root -ChildPath $_ } |
+    # On Windows the Windows build (make windows), else cargo's.
+    $candidates = if ($IsWindows) {
+        @('target/windows/bin/graph-sim.exe', 'target/release/graph-sim.exe', 'target/debug/graph-sim.exe')
+    }
+    else {
+        @('target/release/graph-sim', 'target/debug/graph-sim')
+    }
+    $exe = $candidates | ForEach-Object { [System.IO.Path]::GetFullPath((Join-Path -Path $root -ChildPath $_)) } |
         Where-Object { Test-Path -LiteralPath $_ -PathType Leaf } | Select-Object -First 1
     if (-not $exe) {
-        throw 'graph-sim is not built: run cargo build --release -p graph-sim (make test-pwsh does).'
+        $build = if ($IsWindows) { 'make windows' } else { 'cargo build --release -p graph-sim (make test-pwsh does)' }
+        throw "graph-sim is not built (looked for $($candidates -join ', ')): run $build."
     }
     $info = [System.Diagnostics.ProcessStartInfo]::new($exe)
-    foreach ($a in @('--quiet') + $ArgumentList) { $info.ArgumentList.Add($a) }
+    foreach ($a in @('--quiet', '--exit-on-stdin-eof') + $ArgumentList) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
@@ -31,7 +42,16 @@ function Stop-TestGraphSim {
     [CmdletBinding()]
     [OutputType([void])]
     param([Parameter(Mandatory)] [AllowNull()] [pscustomobject] $Sim)
-    if ($null -ne $Sim -and -not $Sim.Process.HasExited) {
+    if ($null -eq $Sim -or $Sim.Process.HasExited) {
+        return
+    }
+    # End of stdin stops it; the shutdown endpoint, then a kill, if it does not.
+    try { $Sim.Process.StandardInput.Close() } catch { Write-Verbose -Message "closing graph-sim's stdin: $_" }
+    if ($Sim.Process.WaitForExit(15000)) {
+        return
+    }
+    try { $null = Invoke-RestMethod -Method Post -Uri "$($Sim.Url)/_sim/shutdown" -TimeoutSec 5 } catch { Write-Verbose -Message "graph-sim shutdown request: $_" }
+    if (-not $Sim.Process.WaitForExit(10000)) {
         $Sim.Process.Kill()
         $null = $Sim.Process.WaitForExit(5000)
     }

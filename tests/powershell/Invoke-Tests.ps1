@@ -55,6 +55,27 @@ if ($result.SkippedCount -gt 0) {
     "$($result.SkippedCount) skipped"
 }
 "$($result.PassedCount) passed, $failed failed"
+
+# Why each test was skipped, one line per reason: a test skipped with
+# -Skip: names what it needs in a 'Needs:<capability>' tag
+# (TestPlatform.psm1 says why the platform cannot), one skipped with
+# Set-ItResult -Skipped gives its reason with -Because.
+Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+$reasons = [ordered]@{}
+foreach ($test in @($result.Skipped)) {
+    $need = @($test.Tag | Where-Object { $_ -like 'Needs:*' })[0]
+    $reason = if ($need) {
+        Get-TestSkipReason -Capability $need.Substring('Needs:'.Length)
+    }
+    elseif ("$(@($test.ErrorRecord)[0])" -match 'is skipped, because (.+)$') {
+        $Matches[1]
+    }
+    if (-not $reason) { $reason = "no reason given ($($test.ExpandedPath))" }
+    $reasons[$reason] = 1 + [int]$reasons[$reason]
+}
+foreach ($reason in $reasons.Keys) {
+    "skipped: $($reasons[$reason]) $reason"
+}
 if ($failed -gt 0 -or $result.Result -ne 'Passed') {
     exit 1
 }

@@ -2,7 +2,8 @@
 # cmdlet-design rules would say where PSScriptAnalyzer is not installed.
 
 BeforeDiscovery {
-    $moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $moduleDir = Get-TestModulePath
     $scriptFiles = @(Get-ChildItem -LiteralPath $moduleDir -Recurse -File -Include '*.ps1', '*.psm1' |
             Where-Object { $_.FullName -notmatch '[\\/](bin|runtimes)[\\/]' } |
             ForEach-Object { @{ Name = $_.FullName.Substring($moduleDir.Length + 1); Path = $_.FullName } })
@@ -11,7 +12,8 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $script:moduleDir = Get-TestModulePath
     $script:manifestPath = Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.psd1'
     $script:manifest = Import-PowerShellDataFile -LiteralPath $manifestPath
     Import-Module -Name $moduleDir -Force -ErrorAction Stop
@@ -73,7 +75,7 @@ Describe 'Module manifest' {
         $manifest.RootModule | Should -Be 'GroupWriteback.psm1'
         $root = Get-Content -LiteralPath (Join-Path -Path $moduleDir -ChildPath 'GroupWriteback.psm1') -Raw
         $root | Should -Match ([regex]::Escape('bin/$framework/GroupWriteback.Native.dll'))
-        [GroupWriteback.Commands.ModuleLifetime].Assembly.Location | Should -Be (Join-Path -Path $moduleDir -ChildPath 'bin/net6.0/GroupWriteback.Native.dll')
+        [GroupWriteback.Commands.ModuleLifetime].Assembly.Location | Should -Be ([System.IO.Path]::GetFullPath((Join-Path -Path $moduleDir -ChildPath 'bin/net6.0/GroupWriteback.Native.dll')))
         (Get-Command -Name Resolve-GroupWriteback).ModuleName | Should -Be 'GroupWriteback'
         foreach ($name in $manifest.CmdletsToExport) {
             $root | Should -Match "'$name'" -Because "the root module exports $name from the assembly it imports"

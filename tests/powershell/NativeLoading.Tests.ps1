@@ -2,11 +2,10 @@
 # pwsh process (a native library cannot be unloaded from a session).
 
 BeforeAll {
-    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
-    $script:pwsh = @(Get-Command -Name pwsh -CommandType Application -ErrorAction Ignore)[0].Source
-    if (-not $pwsh) {
-        $script:pwsh = Join-Path -Path $PSHOME -ChildPath 'pwsh'
-    }
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $script:moduleDir = Get-TestModulePath
+    # The PowerShell running the tests (pwsh, or PwshHost.exe under wine), for each new session.
+    $script:pwsh = Get-TestPwshCommand
     Import-Module -Name $moduleDir -Force -ErrorAction Stop
 
     # Imports a module folder in a new pwsh; returns its exit code and output.
@@ -19,7 +18,7 @@ BeforeAll {
         try {
             $env:GROUPWRITEBACK_NATIVE_PATH = $NativePath
             $command = "try { Import-Module -Name '$Path' -ErrorAction Stop; 'IMPORTED ' + [GroupWriteback.Native.NativeLoader]::LoadedPath } catch { 'FAILED ' + `$_.Exception.Message; exit 3 }"
-            $output = & $pwsh -NoProfile -NonInteractive -Command $command 2>&1
+            $output = & $pwsh.Path @($pwsh.Argument) -NoProfile -NonInteractive -Command $command 2>&1
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
         }
         finally {
@@ -46,7 +45,7 @@ Describe 'Native library' {
         $loader::LoadedAbiVersion | Should -Be $loader::ExpectedAbiVersion
         $loader::IsReady | Should -BeTrue
         $loader::LoadedVersion | Should -Match '^\d+\.\d+\.\d+'
-        $expected = Join-Path -Path $moduleDir -ChildPath "runtimes/$($loader::RuntimeIdentifier)/native/$($loader::LibraryFileName)"
+        $expected = [System.IO.Path]::GetFullPath((Join-Path -Path $moduleDir -ChildPath "runtimes/$($loader::RuntimeIdentifier)/native/$($loader::LibraryFileName)"))
         if (-not $env:GROUPWRITEBACK_NATIVE_PATH) {
             $loader::LoadedPath | Should -Be $expected
         }
@@ -74,20 +73,20 @@ Describe 'Native library' {
     }
 
     It 'fails the import when the loaded library has another ABI version' {
-        $cc = @(Get-Command -Name cc, gcc, clang -CommandType Application -ErrorAction Ignore)[0]
-        if ($IsWindows -or -not $cc) {
-            Set-ItResult -Skipped -Because 'a C compiler is needed to build a library with another ABI version'
-            return
-        }
-        $source = Join-Path -Path $TestDrive -ChildPath 'abi99.c'
         $library = Join-Path -Path $TestDrive -ChildPath ([GroupWriteback.Native.NativeLoader]::LibraryFileName)
-        Set-Content -LiteralPath $source -Value @'
-#include <stdint.h>
-uint32_t gwb_abi_version(void) { return 99; }
-const char *gwb_version(void) { return "99.0.0"; }
-'@
-        & $cc.Source -shared -fPIC -o $library $source
-        $LASTEXITCODE | Should -Be 0
+        if ($env:GWB_TEST_ABI99_LIBRARY) {
+            # Built beforehand from abi99.c (make test-windows-pwsh, with mingw-w64).
+            Copy-Item -LiteralPath $env:GWB_TEST_ABI99_LIBRARY -Destination $library
+        }
+        else {
+            $cc = @(Get-Command -Name cc, gcc, clang -CommandType Application -ErrorAction Ignore)[0]
+            if ($IsWindows -or -not $cc) {
+                Set-ItResult -Skipped -Because 'a C compiler is needed to build a library with another ABI version (or GWB_TEST_ABI99_LIBRARY, built from abi99.c)'
+                return
+            }
+            & $cc.Source -shared -fPIC -o $library (Join-Path -Path $PSScriptRoot -ChildPath 'abi99.c')
+            $LASTEXITCODE | Should -Be 0
+        }
 
         $result = Invoke-TestImport -Path $moduleDir -NativePath $library
         $result.ExitCode | Should -Be 3
@@ -142,7 +141,7 @@ Describe 'Import time' {
     It 'is measured in a new session (printed, not asserted)' {
         $command = "`$t = [Diagnostics.Stopwatch]::StartNew(); Import-Module -Name '$moduleDir' -ErrorAction Stop; [int]`$t.Elapsed.TotalMilliseconds"
         $samples = foreach ($i in 1..3) {
-            [int](& $pwsh -NoProfile -NonInteractive -Command $command | Select-Object -Last 1)
+            [int](& $pwsh.Path @($pwsh.Argument) -NoProfile -NonInteractive -Command $command | Select-Object -Last 1)
         }
         $sorted = @($samples | Sort-Object)
         $line = "Import-Module GroupWriteback in a new session: median $($sorted[1]) ms (samples: $($samples -join ', ') ms)"

@@ -1,7 +1,8 @@
 # Test-GroupWritebackChange against the module as a user imports it.
 
 BeforeAll {
-    $script:moduleDir = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -ChildPath '../../powershell/GroupWriteback')).Path
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $script:moduleDir = Get-TestModulePath
     Import-Module -Name $moduleDir -Force -ErrorAction Stop
 
     function New-TestGroup {
