@@ -197,3 +197,66 @@ bench: module
 	  -p:NoWarn=NU1603 || { echo "bench: the Microsoft.Graph SDK contender did not build"; \
 	  rm -rf bench/dotnet/GraphSdkList/bin; }
 	python3 bench/run.py $(BENCH_ARGS)
+
+# ---------------------------------------------------------------- Windows: PowerShell 7
+# `make pwsh-windows`: PowerShell 7 for Windows, to run under wine: a small
+# console host (tests/windows/PwshHost, on Microsoft.PowerShell.SDK, since
+# pwsh.exe's own entry point does not run under wine) published
+# self-contained for win-x64 into target/windows/pwsh/, with the SDK's
+# built-in modules in its Modules folder (PSHOME's) and the rest of pwsh's
+# Windows modules (PSResourceGet, Archive, ThreadJob, ...) from the PowerShell
+# .NET tool that setup installs. `PwshHost.exe -File script.ps1 [args...]` or
+# `-Command "text"`, run through scripts/wine.sh. Published again only when
+# its sources change.
+# `make module-windows`: the module laid out as on Windows, in
+# target/windows/module/GroupWriteback: what `make module` puts in
+# powershell/GroupWriteback, with runtimes/win-x64/native/group_writeback.dll
+# (from `make windows`) in place of the Linux library.
+# `make test-windows-pwsh`: the Pester suite (tests/powershell) in that host
+# under wine, against that module and target/windows/bin/graph-sim.exe; the
+# library with another ABI version that NativeLoading.Tests.ps1 loads is
+# built here from tests/powershell/abi99.c with mingw-w64.
+.PHONY: pwsh-windows module-windows test-windows-pwsh
+WIN_PWSH_DIR := target/windows/pwsh
+WIN_PWSH_HOST := $(WIN_PWSH_DIR)/PwshHost.exe
+WIN_PWSH_PROJECT := tests/windows/PwshHost/PwshHost.csproj
+WIN_PWSH_SRC := $(wildcard tests/windows/PwshHost/*.cs tests/windows/PwshHost/*.csproj tests/windows/PwshHost/*.props)
+WIN_PWSH_TOOL_MODULES ?= $(firstword $(wildcard $(HOME)/.dotnet/tools/.store/powershell/*/powershell/*/tools/net*/any/win/Modules))
+WIN_PWSH_BIN := target/windows/bin
+WIN_PWSH_CC ?= x86_64-w64-mingw32-gcc
+WIN_MODULE_DIR := target/windows/module/GroupWriteback
+WIN_ABI99 := target/windows/abi99/group_writeback.dll
+
+pwsh-windows: setup $(WIN_PWSH_HOST)
+
+$(WIN_PWSH_HOST): $(WIN_PWSH_SRC)
+	rm -rf $(WIN_PWSH_DIR).new
+	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+	  $(DOTNET) publish $(WIN_PWSH_PROJECT) -c Release -r win-x64 --self-contained -nologo -v quiet -o $(WIN_PWSH_DIR).new
+	@if [ -d "$(WIN_PWSH_TOOL_MODULES)" ]; then \
+	  for m in "$(WIN_PWSH_TOOL_MODULES)"/*; do \
+	    test -e "$(WIN_PWSH_DIR).new/Modules/$$(basename "$$m")" || cp -r "$$m" $(WIN_PWSH_DIR).new/Modules/; done; \
+	else echo "pwsh-windows: PowerShell's .NET tool was not found: the SDK's modules only (no PSResourceGet)"; fi
+	rm -rf $(WIN_PWSH_DIR)
+	mv $(WIN_PWSH_DIR).new $(WIN_PWSH_DIR)
+	@set -o pipefail; start=$$(date +%s%N); \
+	  out=$$(scripts/wine.sh $(WIN_PWSH_HOST) -NoProfile -Command '"PowerShell $$($$PSVersionTable.PSVersion) $$($$PSVersionTable.OS)"; Get-Module -ListAvailable Microsoft.PowerShell.Utility, Microsoft.PowerShell.PSResourceGet | ForEach-Object Name' 2>/dev/null | tr -d '\r') || \
+	  { echo "pwsh-windows: $(WIN_PWSH_HOST) did not run under wine: $$out"; exit 1; }; \
+	  case "$$out" in *Microsoft.PowerShell.Utility*) ;; *) echo "pwsh-windows: PSHOME's modules were not found: $$out"; exit 1;; esac; \
+	  echo "pwsh-windows: $$(echo "$$out" | tr '\n' ' ')under wine, started and ran in $$(( ($$(date +%s%N) - start) / 1000000 )) ms"
+	touch $@
+
+module-windows: module
+	@test -f $(WIN_PWSH_BIN)/group_writeback.dll || { echo "$(WIN_PWSH_BIN)/group_writeback.dll is missing: make windows builds it"; exit 1; }
+	rm -rf $(WIN_MODULE_DIR)
+	mkdir -p $(WIN_MODULE_DIR)/runtimes/win-x64/native
+	find $(MODULE_DIR) -mindepth 1 -maxdepth 1 ! -name runtimes -exec cp -r {} $(WIN_MODULE_DIR)/ \;
+	cp $(WIN_PWSH_BIN)/group_writeback.dll $(WIN_MODULE_DIR)/runtimes/win-x64/native/
+	@echo "module-windows: $(WIN_MODULE_DIR) (win-x64)"
+
+test-windows-pwsh: pwsh-windows module-windows
+	@test -f $(WIN_PWSH_BIN)/graph-sim.exe || { echo "$(WIN_PWSH_BIN)/graph-sim.exe is missing: make windows builds it"; exit 1; }
+	@mkdir -p $(dir $(WIN_ABI99))
+	$(WIN_PWSH_CC) -std=c11 -Wall -Wextra -Werror -shared -o $(WIN_ABI99) tests/powershell/abi99.c
+	GWB_TEST_MODULE_DIR=$(WIN_MODULE_DIR) GWB_TEST_ABI99_LIBRARY=$(CURDIR)/$(WIN_ABI99) \
+	  scripts/wine.sh $(WIN_PWSH_HOST) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1
