@@ -198,6 +198,43 @@ bench: module
 	  rm -rf bench/dotnet/GraphSdkList/bin; }
 	python3 bench/run.py $(BENCH_ARGS)
 
+# ---------------------------------------------------------------- Windows: C tests
+# `make test-windows-c`: the C test programs of `make test-c` (the same
+# sources, tests/c/portable.h holding what differs), built with mingw-w64
+# against the Windows DLL of `make windows` (its import library by path; the
+# C runtime and winpthreads linked statically, so no mingw DLL is needed) and
+# run under wine (scripts/wine.sh) with group_writeback.dll copied next to
+# them. test_abi reads the fixtures; test_client starts graph-sim.exe once per
+# scenario. Paths reach the programs in Windows form (winepath -w; compiled-in
+# paths with forward slashes, which Windows accepts). Both programs run even
+# when the first fails, each ending with its `N passed, M failed` line.
+# WIN_C_CLIENT_ARGS=--quick runs test_client on smaller tenants.
+.PHONY: test-windows-c
+WIN_CC ?= x86_64-w64-mingw32-gcc
+WIN_BIN := target/windows/bin
+WIN_C_BUILD := tests/c/build/windows
+WIN_C_FLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -g -O1 -Iinclude
+WIN_C_LIBS := $(WIN_BIN)/libgroup_writeback.dll.a -static -lpthread -lws2_32
+WIN_C_CLIENT_ARGS ?=
+test-windows-c: windows
+	@for f in group_writeback.dll libgroup_writeback.dll.a graph-sim.exe; do \
+	  test -f $(WIN_BIN)/$$f || { echo "$(WIN_BIN)/$$f is missing: make windows builds it"; exit 1; }; done
+	@mkdir -p $(WIN_C_BUILD)
+	cp $(WIN_BIN)/group_writeback.dll $(WIN_C_BUILD)/
+	@set -e; winpath() { scripts/wine.sh winepath -w "$$1" | tr -d '\r'; }; \
+	  fixtures=$$(winpath "$(FIXTURES)"); sim=$$(winpath "$(CURDIR)/$(WIN_BIN)/graph-sim.exe"); \
+	  testdata=$$(winpath "$(CURDIR)/tests/graph-sim/testdata"); \
+	  slashed() { echo "$$1" | tr '\\' /; }; fx=$$(slashed "$$fixtures"); sx=$$(slashed "$$sim"); tx=$$(slashed "$$testdata"); \
+	  set -x; \
+	  $(WIN_CC) $(WIN_C_FLAGS) -DGWB_FIXTURES_DIR="\"$$fx\"" $(C_TEST_SRC) -o $(WIN_C_BUILD)/test_abi.exe $(WIN_C_LIBS); \
+	  $(WIN_CC) $(WIN_C_FLAGS) -DGWB_GRAPH_SIM="\"$$sx\"" -DGWB_SIM_TESTDATA="\"$$tx\"" \
+	    $(C_CLIENT_TEST_SRC) -o $(WIN_C_BUILD)/test_client.exe $(WIN_C_LIBS); \
+	  set +e; rc=0; \
+	  scripts/wine.sh $(WIN_C_BUILD)/test_abi.exe "$$fixtures" || rc=1; \
+	  scripts/wine.sh $(WIN_C_BUILD)/test_client.exe $(WIN_C_CLIENT_ARGS) "$$sim" || rc=1; \
+	  exit $$rc
+	@$(C_TEST_COVERAGE)
+
 # ---------------------------------------------------------------- Windows: PowerShell 7
 # `make pwsh-windows`: PowerShell 7 for Windows, to run under wine: a small
 # console host (tests/windows/PwshHost, on Microsoft.PowerShell.SDK, since
