@@ -13,7 +13,8 @@
  *   --quick    smaller tenants and fewer changes (for valgrind); the same
  *              paths are exercised. GWB_CLIENT_TESTS_QUICK=1 does the same.
  * Last line of output: "N passed, M failed"; the exit status is non-zero
- * when anything failed.
+ * when anything failed. The same source builds for Windows with mingw-w64
+ * (what differs is in portable.h; make test-windows-c runs it under wine).
  */
 #define _POSIX_C_SOURCE 200809L
 
