@@ -218,7 +218,7 @@ WIN_C_LIBS := $(WIN_BIN)/libgroup_writeback.dll.a -static -lpthread -lws2_32
 WIN_C_CLIENT_ARGS ?=
 test-windows-c: windows
 	@for f in group_writeback.dll libgroup_writeback.dll.a graph-sim.exe; do \
-	  test -f $(WIN_BIN)/$$f || { echo "$(WIN_BIN)/$$f is missing: make windows builds it"; exit 1; }; done
+	  test -s $(WIN_BIN)/$$f || { echo "$(WIN_BIN)/$$f is missing or empty: make windows builds it"; exit 1; }; done
 	@mkdir -p $(WIN_C_BUILD)
 	cp $(WIN_BIN)/group_writeback.dll $(WIN_C_BUILD)/
 	@set -e; winpath() { scripts/wine.sh winepath -w "$$1" | tr -d '\r'; }; \
