@@ -97,9 +97,12 @@ fn main() {
     for c in changes {
         let id = c["id"].as_str().unwrap_or("");
         let state = c["state"].as_str().and_then(WritebackState::parse);
-        let (Some(g), Some(st)) = (groups.iter().find(|g| g.id.as_deref() == Some(id)), state) else {
-            println!("  - {}: unknown group or state", id);
-            continue;
+        let (g, st) = match (groups.iter().find(|g| g.id.as_deref() == Some(id)), state) {
+            (Some(g), Some(st)) => (g, st),
+            _ => {
+                println!("  - {}: unknown group or state", id);
+                continue;
+            }
         };
         let name = g.display_name.as_deref().unwrap_or(id);
         let d = g.validate_state(st);

@@ -429,7 +429,7 @@ fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        Some(Host::Ipv6(ip)) => ip.is_loopback() || matches!(ip.to_ipv4_mapped(), Some(v4) if v4.is_loopback()),
         None => false,
     }
 }
@@ -1050,7 +1050,7 @@ impl TokenProvider {
 
             let mut state = self.state.lock().await;
             let now = Instant::now();
-            let same_flow = state.device.as_ref().is_some_and(|p| p.device_code == device_code);
+            let same_flow = matches!(state.device.as_ref(), Some(p) if p.device_code == device_code);
             match result {
                 Ok(issued) => {
                     if same_flow {

@@ -701,9 +701,12 @@ async fn send_batch(
         .into_iter()
         .enumerate()
         .map(|(n, p)| {
-            let Some(r) = by_id.remove(&(n + 1).to_string()) else {
-                let e = GraphError::InvalidResponse("the $batch answer had no response for this request".into());
-                return (p, Signal::default(), SubOutcome::Retry(e));
+            let r = match by_id.remove(&(n + 1).to_string()) {
+                Some(r) => r,
+                None => {
+                    let e = GraphError::InvalidResponse("the $batch answer had no response for this request".into());
+                    return (p, Signal::default(), SubOutcome::Retry(e));
+                }
             };
             let status = r.get("status").and_then(Value::as_u64).unwrap_or(0).min(999) as u16;
             let header = |name: &str| {

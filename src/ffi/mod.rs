@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 use std::ptr;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// The ABI version. It changes whenever a function's signature or meaning,
 /// a struct's layout or an enum's numbering changes incompatibly; callers
@@ -294,10 +294,26 @@ pub(crate) fn borrowed(s: &Option<CString>) -> *const c_char {
 
 /// A static, NUL-terminated copy of a `'static` string, made once.
 pub(crate) fn static_cstr(s: &'static str) -> *const c_char {
-    static TABLE: OnceLock<Mutex<HashMap<&'static str, &'static CStr>>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = table.lock().unwrap_or_else(|p| p.into_inner());
+    static TABLE: Mutex<Option<HashMap<&'static str, &'static CStr>>> = Mutex::new(None);
+    let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    let map = table.get_or_insert_with(HashMap::new);
     map.entry(s).or_insert_with(|| Box::leak(to_cstring(s).into_boxed_c_str())).as_ptr()
+}
+
+/// A NUL-terminated string made on first use and kept for the life of the
+/// process (what `std::sync::OnceLock<CString>` gives from Rust 1.70; the
+/// crate builds with 1.63).
+pub(crate) struct LazyCStr(Mutex<Option<&'static CStr>>);
+
+impl LazyCStr {
+    pub(crate) const fn new() -> Self {
+        LazyCStr(Mutex::new(None))
+    }
+
+    pub(crate) fn get_or_init(&self, make: impl FnOnce() -> CString) -> &'static CStr {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *slot.get_or_insert_with(|| Box::leak(make().into_boxed_c_str()))
+    }
 }
 
 pub(crate) fn owned_string_out(out: *mut *mut c_char, s: &str) -> Result<(), FfiError> {
@@ -656,7 +672,7 @@ pub unsafe extern "C" fn gwb_group_explain_json(
 /// caller asked for, passed through as Graph sent it. Static.
 #[no_mangle]
 pub extern "C" fn gwb_explain_keys_json() -> *const c_char {
-    static KEYS: OnceLock<CString> = OnceLock::new();
+    static KEYS: LazyCStr = LazyCStr::new();
     guard_value(ptr::null(), || KEYS.get_or_init(|| to_cstring(&report::GroupView::own_keys_json())).as_ptr())
 }
 
@@ -1060,7 +1076,7 @@ pub extern "C" fn gwb_cloud_name(n: u32) -> *const c_char {
 /// macOS does) reads them by these names. Static.
 #[no_mangle]
 pub extern "C" fn gwb_environment_variables_json() -> *const c_char {
-    static JSON: OnceLock<CString> = OnceLock::new();
+    static JSON: LazyCStr = LazyCStr::new();
     guard_value(ptr::null(), || {
         JSON.get_or_init(|| {
             let map: serde_json::Map<String, serde_json::Value> = crate::auth::ENVIRONMENT_VARIABLES

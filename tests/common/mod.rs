@@ -52,12 +52,18 @@ impl Sim {
         Sim { base, child }
     }
 
-    /// Stops the simulator the way an operator would (SIGTERM), so that
-    /// `--save FILE` is written, and waits for it to exit.
+    /// Stops the simulator the way an operator would (SIGTERM; on Windows,
+    /// which has no SIGTERM, its `POST /_sim/shutdown`), so that `--save
+    /// FILE` is written, and waits for it to exit.
     pub fn terminate(mut self) {
         #[cfg(unix)]
         unsafe {
             libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        #[cfg(not(unix))]
+        {
+            let status = http_request("POST", &format!("{}/_sim/shutdown", self.base), None).0;
+            assert_eq!(status, 202, "POST /_sim/shutdown");
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::time::Instant::now() < deadline {
@@ -66,7 +72,7 @@ impl Sim {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        panic!("graph-sim did not stop on SIGTERM");
+        panic!("graph-sim did not stop when asked to");
     }
 
     /// A GET on the simulator's control endpoints (no auth).
@@ -99,6 +105,11 @@ pub fn free_port() -> u16 {
 
 /// A minimal blocking HTTP/1.1 GET (Connection: close).
 pub fn http_get(url: &str, bearer: Option<&str>) -> (u16, String) {
+    http_request("GET", url, bearer)
+}
+
+/// A minimal blocking HTTP/1.1 request without a body (Connection: close).
+pub fn http_request(method: &str, url: &str, bearer: Option<&str>) -> (u16, String) {
     let u = url::Url::parse(url).unwrap();
     let addr = format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap());
     let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -107,7 +118,9 @@ pub fn http_get(url: &str, bearer: Option<&str>) -> (u16, String) {
         None => u.path().to_string(),
     };
     let auth = bearer.map(|t| format!("Authorization: Bearer {}\r\n", t)).unwrap_or_default();
-    write!(s, "GET {} HTTP/1.1\r\nHost: {}\r\n{}Connection: close\r\n\r\n", path, u.host_str().unwrap(), auth).unwrap();
+    let length = if method == "GET" { "" } else { "Content-Length: 0\r\n" };
+    write!(s, "{} {} HTTP/1.1\r\nHost: {}\r\n{}{}Connection: close\r\n\r\n", method, path, u.host_str().unwrap(), auth, length)
+        .unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
     let status: u16 = raw.split_whitespace().nth(1).unwrap().parse().unwrap();
@@ -120,7 +133,10 @@ pub fn http_get(url: &str, bearer: Option<&str>) -> (u16, String) {
 fn dechunk(mut s: &str) -> String {
     let mut out = String::new();
     loop {
-        let Some((size, rest)) = s.split_once("\r\n") else { break };
+        let (size, rest) = match s.split_once("\r\n") {
+            Some(parts) => parts,
+            None => break,
+        };
         let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
         if n == 0 {
             break;

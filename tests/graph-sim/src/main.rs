@@ -1,6 +1,7 @@
 //! `graph-sim`: prints its base URL as the first line of stdout, serves
-//! until SIGINT, SIGTERM, `POST /_sim/shutdown` (or stdin EOF with
-//! `--exit-on-stdin-eof`), then writes `--save FILE` if given.
+//! until SIGINT, SIGTERM (Ctrl+C on Windows, which has no SIGTERM),
+//! `POST /_sim/shutdown` (or stdin EOF with `--exit-on-stdin-eof`), then
+//! writes `--save FILE` if given.
 
 use graph_sim::{auth, start, Config, USAGE};
 use std::io::Write;
@@ -54,9 +55,7 @@ fn main() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let why = rt.block_on(async move {
         use tokio::io::AsyncReadExt;
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        let signalled = os_signal();
         let stdin_closed = async {
             if !stdin_eof {
                 return std::future::pending::<()>().await;
@@ -78,8 +77,7 @@ fn main() {
             }
         };
         tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
+            why = signalled => why,
             _ = stdin_closed => "stdin closed",
             _ = requested => "shutdown requested",
         }
@@ -102,5 +100,29 @@ fn main() {
         }
     } else if !cfg.quiet {
         eprintln!("graph-sim: {}: stopped", why);
+    }
+}
+
+/// Resolves when the operator asks the process to stop: SIGTERM or SIGINT.
+#[cfg(unix)]
+async fn os_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}
+
+/// Windows has no SIGTERM: Ctrl+C in graph-sim's console stops it; a
+/// program that started it uses `POST /_sim/shutdown` or
+/// `--exit-on-stdin-eof` and closes its stdin.
+#[cfg(not(unix))]
+async fn os_signal() -> &'static str {
+    match tokio::signal::ctrl_c().await {
+        Ok(()) => "Ctrl+C",
+        // No console to listen to: only the other ways stop it.
+        Err(_) => std::future::pending().await,
     }
 }
