@@ -18,11 +18,15 @@
 #
 # Environment: PWSH (default pwsh), WIN_PWSH_HOST, PACKAGE_RUNTIMES (default
 # "linux-x64 win-x64": the runtimes the package must carry),
-# GWB_PACKAGE_WINE_PREFIX (default target/windows/wine-package).
+# GWB_PACKAGE_WINE_PREFIX (default target/windows/wine-package),
+# PACKAGE_TEST_TIMEOUT (seconds per host, default 900: a host that hangs is
+# stopped and counted as a failure; under wine, every process of the test's
+# own prefix is then ended with wineserver -k).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 pwsh=${PWSH:-pwsh}
+command -v "$pwsh" >/dev/null 2>&1 || pwsh=$HOME/.dotnet/tools/pwsh
 win_host=${WIN_PWSH_HOST:-target/windows/pwsh/PwshHost.exe}
 runtimes=$(echo ${PACKAGE_RUNTIMES:-linux-x64 win-x64} | tr ' ' ,)
 script=tests/package/Test-Package.ps1
@@ -37,8 +41,9 @@ run_host() {
   local log start rc line
   log=$(mktemp)
   start=$(date +%s)
-  "$@" 2>&1 | tr -d '\r' | tee "$log"
+  timeout --kill-after=10 "${PACKAGE_TEST_TIMEOUT:-900}" "$@" 2>&1 | tr -d '\r' | tee "$log"
   rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 124 ] && echo "FAIL $label: no result after ${PACKAGE_TEST_TIMEOUT:-900} s, stopped"
   line=$(grep -E '^package test \(.*\): [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
   rm -f "$log"
   if [ -n "$line" ]; then
@@ -79,7 +84,9 @@ if [ -f "$win_host" ]; then
   if prepare_prefix "$prefix"; then
     run_host "PowerShell 7 for Windows under wine" \
       env GWB_WINE_PREFIX="$prefix" scripts/wine.sh "$win_host" -NoProfile -NonInteractive -File "$script" -Runtime "$runtimes"
-    # The prefix's wineserver ends on its own a few seconds after its last process.
+    # Nothing of the test may outlive it (a step left behind by a stopped
+    # run): the prefix is the test's own, so all of its processes are.
+    WINEPREFIX=$prefix wineserver -k 2>/dev/null || true
   else
     echo "FAIL PowerShell 7 for Windows under wine: its wine prefix could not be prepared"
     failed=$((failed + 1))
