@@ -103,6 +103,32 @@ impl RetryAfterForm {
     }
 }
 
+/// How a `PATCH` of `writebackConfiguration` is checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WritebackValidation {
+    /// As the service is known to behave: any string type and `isEnabled`
+    /// true, false or null are stored as sent (a type is never cleared by
+    /// null); only schema errors are refused.
+    #[default]
+    Store,
+    /// Also refuse what the project's writeback rules refuse (a synced,
+    /// distribution or mail-enabled security group, a type the kind does
+    /// not allow or that is not documented, a null `isEnabled`, a reset of
+    /// the type), with 400 `Request_BadRequest`. graph-sim's own
+    /// assumption: nothing public shows the service refusing these.
+    Strict,
+}
+
+impl WritebackValidation {
+    pub fn parse(s: &str) -> Option<WritebackValidation> {
+        match s {
+            "store" => Some(WritebackValidation::Store),
+            "strict" => Some(WritebackValidation::Strict),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -127,6 +153,8 @@ pub struct Config {
     pub shuffle_batch: bool,
     pub exit_on_stdin_eof: bool,
     pub quiet: bool,
+    /// `--writeback-validation store|strict` (default store).
+    pub writeback_validation: WritebackValidation,
 }
 
 impl Default for Config {
@@ -152,6 +180,7 @@ impl Default for Config {
             shuffle_batch: true,
             exit_on_stdin_eof: false,
             quiet: false,
+            writeback_validation: WritebackValidation::Store,
         }
     }
 }
@@ -198,6 +227,10 @@ usage: graph-sim [flags]
   --truncate-json-rate P     cut the JSON body of a fraction P in half (framing intact)
   --batch-order shuffled|as-sent   order of $batch responses (default shuffled)
   --exit-on-stdin-eof        stop (and save) when stdin closes
+  --writeback-validation M   store|strict: a writeback PATCH is stored as sent
+                             (default store, as the service is known to do),
+                             or strict: also refused where the project's rules
+                             refuse it (an assumption, see README)
   --quiet                    no summary on stderr
   --help                     this text
 ";
@@ -301,6 +334,11 @@ impl Config {
                     }
                 }
                 "--exit-on-stdin-eof" => c.exit_on_stdin_eof = true,
+                "--writeback-validation" => {
+                    let v = value(&mut it)?;
+                    c.writeback_validation = WritebackValidation::parse(&v)
+                        .ok_or_else(|| format!("--writeback-validation: '{}' is not store or strict", v))?;
+                }
                 "--quiet" => c.quiet = true,
                 other => return Err(format!("unknown flag '{}'", other)),
             }

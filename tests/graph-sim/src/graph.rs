@@ -6,9 +6,8 @@ use crate::auth::{Permission, Principal};
 use crate::filter::{eval, parse_filter, parse_search, search_matches, Filter, QueryError, Search};
 use crate::store::{canonical_prop, ApiVersion, StoredGroup};
 use crate::throttle::Verdict;
-use crate::util::{b64url, b64url_decode, fmt_guid, fnv64, iso_local, parse_guid, unix_now, SeededRng};
-use crate::Sim;
-use group_writeback::domain::{ChangeRequest, Decision};
+use crate::util::{b64url, b64url_decode, fnv64, iso_local, parse_guid, unix_now, SeededRng};
+use crate::{Sim, WritebackValidation};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -523,16 +522,6 @@ fn is_json_content_type(headers: &HashMap<String, String>) -> bool {
 const BAD_PAYLOAD: &str =
     "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.";
 
-fn refusal(status: u16, code: &str, message: &str, detail_code: &str, target: &str, ids: &Ids) -> ApiResponse {
-    let mut resp = error(status, code, message, ids);
-    if let RespBody::Json(body) = &mut resp.body {
-        if let Some(err) = body.get_mut("error").and_then(Value::as_object_mut) {
-            err.insert("details".into(), json!([{"code": detail_code, "target": target, "message": message}]));
-        }
-    }
-    resp
-}
-
 fn patch(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
     let ids = req.ids;
     if let Err(e) = parse_options(req.query, ids, &[]) {
@@ -586,9 +575,36 @@ fn patch(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
                 let msg = if canonical_prop(other, req.version).is_some() {
                     format!("graph-sim does not update property '{}': only writebackConfiguration, displayName and description.", other)
                 } else {
-                    format!("Invalid property '{}': it does not exist on type 'microsoft.graph.group'.", other)
+                    // The service's own words for an unknown property
+                    // (https://github.com/pnp/PnP-Sites-Core/issues/1807).
+                    format!("Invalid property '{}'.", other)
                 };
                 return error(400, "Request_BadRequest", &msg, ids);
+            }
+        }
+    }
+    // writebackConfiguration's members, by the schema alone: isEnabled is a
+    // nullable Boolean, onPremisesGroupType a nullable String (not an enum),
+    // https://learn.microsoft.com/en-us/graph/api/resources/groupwritebackconfiguration?view=graph-rest-beta
+    let mut change = WritebackChange::default();
+    if let Some(Value::Object(inner)) = wb {
+        for (k, v) in inner {
+            match (k.as_str(), v) {
+                ("isEnabled", Value::Bool(b)) => change.enabled = Some(Some(*b)),
+                ("isEnabled", Value::Null) => change.enabled = Some(None),
+                ("onPremisesGroupType", Value::String(s)) => change.type_set = Some(s.clone()),
+                ("onPremisesGroupType", Value::Null) => change.type_null = true,
+                ("isEnabled", other) | ("onPremisesGroupType", other) => {
+                    let expected = if k == "isEnabled" { "Edm.Boolean" } else { "Edm.String" };
+                    return error(
+                        400,
+                        "Request_BadRequest",
+                        &format!("Invalid value for property 'writebackConfiguration.{}': expected {} or null, found {}.", k, expected, kind_of(other)),
+                        ids,
+                    );
+                }
+                (k, _) if k.starts_with("@odata.") => {}
+                (other, _) => return error(400, "Request_BadRequest", &format!("Invalid property '{}'.", other), ids),
             }
         }
     }
@@ -597,48 +613,21 @@ fn patch(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
         Some(g) => g,
         None => return not_found(id, ids),
     };
-    let mut new_type: Option<String> = None;
-    if let Some(wb) = wb {
-        let inner = wb.as_object().expect("checked above");
-        let text = json!({ "writebackConfiguration": wb }).to_string();
-        let request = match ChangeRequest::from_json_str(&text) {
-            Ok(r) => r,
-            Err(e) => return error(400, "Request_BadRequest", &format!("Invalid writebackConfiguration: {}", e), ids),
-        };
-        let names_something = request.is_enabled.is_some() || request.on_premises_group_type.is_some() || request.is_enabled_null;
-        if names_something {
-            let domain_group = g.to_domain();
-            match domain_group.validate(&request) {
-                Decision::Refused(r) => {
-                    let target = if matches!(
-                        r.code,
-                        group_writeback::domain::RefusalCode::IsEnabledNull
-                    ) {
-                        "writebackConfiguration.isEnabled"
-                    } else if matches!(
-                        r.code,
-                        group_writeback::domain::RefusalCode::TypeNotAllowedForKind
-                            | group_writeback::domain::RefusalCode::UnknownType
-                            | group_writeback::domain::RefusalCode::TypeCannotBeReset
-                    ) {
-                        "writebackConfiguration.onPremisesGroupType"
-                    } else {
-                        "writebackConfiguration"
-                    };
-                    return refusal(400, "Request_BadRequest", &r.message, r.code.name(), target, ids);
-                }
-                Decision::Send { .. } | Decision::NoChange => {}
-            }
-            if let Some(Value::String(s)) = inner.get("onPremisesGroupType") {
-                new_type = Some(s.clone());
-            }
-            if let Some(b) = request.is_enabled {
-                g.wb_enabled = Some(b);
-            }
-            if let Some(t) = new_type.take() {
-                g.wb_type = Some(Cow::Owned(t));
-            }
+    if sim.cfg.writeback_validation == WritebackValidation::Strict {
+        if let Some(why) = strict_refusal(g, &change) {
+            return error(400, "Request_BadRequest", &format!("{} (graph-sim --writeback-validation strict)", why), ids);
         }
+    }
+    // What is stored is what was sent, with the one documented exception:
+    // a type, once set, is not cleared by null (the old one is kept,
+    // https://github.com/microsoftgraph/msgraph-metadata/issues/332; that
+    // the answer is then 204 is assumed). `isEnabled: null` is stored as
+    // null (assumed: the property is nullable, nothing shows an answer).
+    if let Some(e) = change.enabled {
+        g.wb_enabled = e;
+    }
+    if let Some(t) = change.type_set {
+        g.wb_type = Some(Cow::Owned(t));
     }
     if let Some(n) = new_name {
         g.display_name = n.into_boxed_str();
@@ -649,6 +638,74 @@ fn patch(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
     drop(tenant);
     sim.stats.lock().unwrap().writes += 1;
     ApiResponse::no_content()
+}
+
+/// The `writebackConfiguration` members of a `PATCH`, as sent.
+#[derive(Default)]
+struct WritebackChange {
+    /// `Some(None)`: `"isEnabled": null`.
+    enabled: Option<Option<bool>>,
+    type_set: Option<String>,
+    type_null: bool,
+}
+
+/// The documented `onPremisesGroupType` values (compared case-insensitively:
+/// the service has echoed `UniversalSecurityGroup`).
+const KNOWN_TYPES: [&str; 3] = ["universalDistributionGroup", "universalSecurityGroup", "universalMailEnabledSecurityGroup"];
+
+/// `--writeback-validation strict`: graph-sim's own table of the writeback
+/// changes it refuses. An assumption, not an imitation: nothing public shows
+/// the service refusing any of these (it types `onPremisesGroupType` as a
+/// plain string). The conditions are written here from the documented
+/// eligibility (which kinds can be written back, as which types), not taken
+/// from the client's code, so a client whose rules are wrong is caught.
+fn strict_refusal(g: &StoredGroup, change: &WritebackChange) -> Option<&'static str> {
+    if change.enabled.is_none() && change.type_set.is_none() && !change.type_null {
+        return None;
+    }
+    if g.on_premises_sync_enabled == Some(true) {
+        return Some("A group synced from on-premises cannot be written back.");
+    }
+    // Kinds, from groupTypes, securityEnabled and mailEnabled.
+    let security_only = if g.is_unified() {
+        false
+    } else {
+        match (g.security_enabled, g.mail_enabled) {
+            (Some(true), Some(false)) => true,
+            (Some(true), Some(true)) => return Some("A mail-enabled security group cannot be written back."),
+            (Some(false), Some(true)) => return Some("A cloud distribution group cannot be written back."),
+            _ => return Some("The group's kind (groupTypes, securityEnabled, mailEnabled) does not allow writeback."),
+        }
+    };
+    let allowed = |t: &str| -> Result<(), &'static str> {
+        if !KNOWN_TYPES.iter().any(|k| k.eq_ignore_ascii_case(t)) {
+            Err("onPremisesGroupType is not one of universalDistributionGroup, universalSecurityGroup, universalMailEnabledSecurityGroup.")
+        } else if security_only && !t.eq_ignore_ascii_case("universalSecurityGroup") {
+            Err("A security group can only be written back as universalSecurityGroup.")
+        } else {
+            Ok(())
+        }
+    };
+    if change.type_null && g.wb_type.is_some() {
+        return Some("onPremisesGroupType cannot be reset to null once set.");
+    }
+    if let Some(t) = &change.type_set {
+        if let Err(why) = allowed(t) {
+            return Some(why);
+        }
+    }
+    if change.enabled == Some(None) {
+        return Some("isEnabled cannot be set to null.");
+    }
+    // Enabling keeps a stored type: it must be allowed too.
+    let enabled_after = change.enabled.unwrap_or(g.wb_enabled);
+    let type_after = change.type_set.as_deref().or(g.wb_type.as_deref());
+    if let (Some(true), Some(t)) = (enabled_after, type_after) {
+        if let Err(why) = allowed(t) {
+            return Some(why);
+        }
+    }
+    None
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -880,19 +937,7 @@ pub fn raw_group(sim: &Sim, id: &str) -> Option<Value> {
     let key = parse_guid(id)?;
     let tenant = sim.tenant.read().unwrap();
     let g = tenant.get(key)?;
-    let mut v = g.to_file_json(&tenant.domain);
-    if let Some(obj) = v.as_object_mut() {
-        let d = g.to_domain();
-        let eff = d.effective();
-        obj.insert(
-            "_sim".into(),
-            json!({
-                "kind": d.kind().name(),
-                "effectiveWrittenBack": eff.written_back.as_option(),
-                "effectiveType": eff.written_back_as.map(|t| t.as_graph_str().to_string()),
-                "id": fmt_guid(g.id),
-            }),
-        );
-    }
-    Some(v)
+    // Only what is stored: graph-sim computes nothing the client decides
+    // (kind, effective writeback).
+    Some(g.to_file_json(&tenant.domain))
 }

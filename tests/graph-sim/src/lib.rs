@@ -2,7 +2,9 @@
 //! Microsoft Graph beta that group writeback needs: group lists and
 //! queries, GET and PATCH of one group, JSON batching, sign-in (client
 //! credentials and device code), the published throttling model, and
-//! faults on demand. The writeback rules come from `group_writeback::domain`.
+//! faults on demand. It models the service's storage, not the client's
+//! writeback rules: a change is stored as sent unless
+//! `--writeback-validation strict` asks for graph-sim's own refusals.
 //!
 //! Start one in-process with [`start`]; the binary wraps the same call.
 
@@ -16,7 +18,7 @@ pub mod throttle;
 pub mod util;
 mod tenant_file;
 
-pub use config::{Config, FaultConfig, RetryAfterForm, USAGE};
+pub use config::{Config, FaultConfig, RetryAfterForm, WritebackValidation, USAGE};
 
 use auth::{App, AuthConfig, AuthState};
 use serde_json::{json, Value};

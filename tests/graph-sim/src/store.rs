@@ -2,7 +2,6 @@
 //! rendering, and the tenant file (load and save).
 
 use crate::util::{fmt_guid, iso_utc, parse_guid, parse_iso, SeededRng};
-use group_writeback::domain::{Group, OnPremisesGroupType};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::io::Write;
@@ -200,16 +199,6 @@ impl StoredGroup {
         }
     }
 
-    /// The group as the domain rules see it (parsed from its Graph JSON,
-    /// so the rules read exactly what a client would).
-    pub fn to_domain(&self) -> Group {
-        let mut obj = Map::new();
-        for p in ["id", "displayName", "groupTypes", "securityEnabled", "mailEnabled", "onPremisesSyncEnabled", "membershipRule", "writebackConfiguration"] {
-            obj.insert(p.to_string(), self.derived(p, ""));
-        }
-        Group::from_json(&Value::Object(obj)).expect("stored groups have well-typed properties")
-    }
-
     pub fn writeback_json(&self) -> Value {
         json!({
             "isEnabled": self.wb_enabled,
@@ -336,9 +325,13 @@ impl StoredGroup {
     /// Reads a Graph group object from a tenant file.
     pub fn from_file_json(v: &Value, domain: &str) -> Result<StoredGroup, String> {
         let obj = v.as_object().ok_or("a group must be a JSON object")?;
-        // The domain rules check the types of the properties they use.
-        let parsed = Group::from_json(v).map_err(|e| e.to_string())?;
-        let id_text = parsed.id.clone().ok_or("a group needs an id")?;
+        // Graph's JSON types of the modelled properties (the service's
+        // schema, not any rule about writeback).
+        let id_text = match obj.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => return Err("a group needs an id".into()),
+            Some(_) => return Err("a group's 'id' must be a string".into()),
+        };
         let id = parse_guid(&id_text).ok_or_else(|| format!("group id '{}' is not a GUID", id_text))?;
         let text = |key: &str| -> Result<Option<Text>, String> {
             match obj.get(key) {
@@ -347,28 +340,56 @@ impl StoredGroup {
                 Some(_) => Err(format!("group {}: '{}' must be a string or null", id_text, key)),
             }
         };
+        let flag = |from: &Map<String, Value>, key: &str, what: &str| -> Result<Option<bool>, String> {
+            match from.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Bool(b)) => Ok(Some(*b)),
+                Some(_) => Err(format!("group {}: '{}{}' must be true, false or null", id_text, what, key)),
+            }
+        };
+        let group_types: Vec<Text> = match obj.get("groupTypes") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|t| match t {
+                    Value::String(s) => Ok(Cow::Owned(s.clone())),
+                    _ => Err(format!("group {}: 'groupTypes' must be an array of strings", id_text)),
+                })
+                .collect::<Result<_, String>>()?,
+            Some(_) => return Err(format!("group {}: 'groupTypes' must be an array of strings", id_text)),
+        };
+        let empty = Map::new();
+        let wb = match obj.get("writebackConfiguration") {
+            None | Some(Value::Null) => &empty,
+            Some(Value::Object(w)) => w,
+            Some(_) => return Err(format!("group {}: 'writebackConfiguration' must be an object or null", id_text)),
+        };
+        let wb_type = match wb.get("onPremisesGroupType") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(Cow::Owned(s.clone())),
+            Some(_) => {
+                return Err(format!("group {}: 'writebackConfiguration.onPremisesGroupType' must be a string or null", id_text))
+            }
+        };
+        let wb_enabled = flag(wb, "isEnabled", "writebackConfiguration.")?;
         let created = match obj.get("createdDateTime") {
             Some(Value::String(s)) => parse_iso(s).ok_or_else(|| format!("group {}: bad createdDateTime", id_text))?,
             _ => 1_577_836_800,
         };
-        let wb_type = match obj.get("writebackConfiguration").and_then(|w| w.get("onPremisesGroupType")) {
-            Some(Value::String(s)) => Some(Cow::Owned(s.clone())),
-            _ => None,
-        };
         let mut g = StoredGroup {
             id,
-            display_name: parsed.display_name.clone().unwrap_or_default().into_boxed_str(),
+            display_name: text("displayName")?.map(|t| t.into_owned()).unwrap_or_default().into_boxed_str(),
             description: text("description")?,
             mail_nickname: text("mailNickname")?.map(|t| t.into_owned().into_boxed_str()),
             mail: Mail::None,
-            group_types: parsed.group_types.iter().map(|t| Cow::Owned(t.clone())).collect(),
-            security_enabled: parsed.security_enabled,
-            mail_enabled: parsed.mail_enabled,
-            on_premises_sync_enabled: parsed.on_premises_sync_enabled,
+            group_types,
+            security_enabled: flag(obj, "securityEnabled", "")?,
+            mail_enabled: flag(obj, "mailEnabled", "")?,
+            on_premises_sync_enabled: flag(obj, "onPremisesSyncEnabled", "")?,
             membership_rule: text("membershipRule")?,
             membership_rule_processing_state: text("membershipRuleProcessingState")?,
             created,
-            wb_enabled: parsed.writeback.is_enabled,
+            wb_enabled,
             wb_type,
             extra: None,
         };
@@ -677,11 +698,6 @@ pub fn save(tenant: &Tenant, apps: &Value, out: &mut dyn Write) -> std::io::Resu
     }
     out.write_all(b"\n]\n}\n")?;
     out.flush()
-}
-
-/// The domain rules' view of the stored type, for messages.
-pub fn parse_type(t: &str) -> OnPremisesGroupType {
-    OnPremisesGroupType::parse(t)
 }
 
 #[cfg(test)]
