@@ -297,3 +297,35 @@ test-windows-pwsh: pwsh-windows module-windows
 	$(WIN_PWSH_CC) -std=c11 -Wall -Wextra -Werror -shared -o $(WIN_ABI99) tests/powershell/abi99.c
 	GWB_TEST_MODULE_DIR=$(WIN_MODULE_DIR) GWB_TEST_ABI99_LIBRARY=$(CURDIR)/$(WIN_ABI99) \
 	  scripts/wine.sh $(WIN_PWSH_HOST) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1
+
+# ---------------------------------------------------------------- Package (PowerShell Gallery)
+# `make package`: the module's package for the PowerShell Gallery,
+# target/package/GroupWriteback.<ModuleVersion>.nupkg, made by
+# powershell/tools/Build-Package.ps1 with PSResourceGet's Publish-PSResource
+# (to a folder repository registered in a throwaway profile): the module as
+# `make module` lays it out, the native library of each runtime in
+# PACKAGE_RUNTIMES under runtimes/<rid>/native/ (linux-x64 from
+# target/release, win-x64 from `make windows`), LICENSE, and a packaged
+# manifest completed with one PSCommand_<name> tag per exported command, the
+# added files in FileList and this version's CHANGELOG.md section as release
+# notes. PACKAGE_RUNTIMES=linux-x64 makes a Linux-only package without the
+# Windows build.
+# `make test-package`: tests/package/run.sh: installs that package from a
+# folder repository with Install-PSResource into a throwaway profile, imports
+# it by name in a fresh PowerShell and uses it (tests/package/Test-Package.ps1),
+# in pwsh on Linux and in PowerShell 7 for Windows under wine (`make
+# pwsh-windows`; in a wine prefix of its own, target/windows/wine-package).
+.PHONY: package test-package
+PACKAGE_DIR := target/package
+PACKAGE_RUNTIMES ?= linux-x64 win-x64
+PACKAGE_NATIVE_linux-x64 := $(LIB_RELEASE)
+PACKAGE_NATIVE_win-x64 := target/windows/bin/group_writeback.dll
+PACKAGE_COMMA := ,
+PACKAGE_SPACE := $(subst ,, )
+
+package: module $(if $(filter win-x64,$(PACKAGE_RUNTIMES)),windows)
+	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Package.ps1 -ModulePath $(MODULE_DIR) -OutputPath $(PACKAGE_DIR) \
+	  -Native $(subst $(PACKAGE_SPACE),$(PACKAGE_COMMA),$(strip $(foreach r,$(PACKAGE_RUNTIMES),$(r)=$(PACKAGE_NATIVE_$(r)))))
+
+test-package: package $(if $(filter win-x64,$(PACKAGE_RUNTIMES)),pwsh-windows)
+	PWSH="$(PWSH)" WIN_PWSH_HOST="$(WIN_PWSH_HOST)" PACKAGE_RUNTIMES="$(PACKAGE_RUNTIMES)" tests/package/run.sh
