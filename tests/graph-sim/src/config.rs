@@ -129,6 +129,45 @@ impl WritebackValidation {
     }
 }
 
+/// How `GET /groups` cuts its pages (`--page-shape`). The service has been
+/// seen returning fewer groups than `$top` on a page, and pages with none,
+/// with an `@odata.nextLink` all the same; Microsoft's paging page
+/// (https://learn.microsoft.com/en-us/graph/paging) only says to follow
+/// `@odata.nextLink` until it is absent. `full` (the default) always
+/// fills pages; the other shapes are for tests of that path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PageShape {
+    #[default]
+    Full,
+    /// Pages of a quarter, half or three quarters of `$top` in turn (at least one).
+    Short,
+    /// As `short`, and every third page (the second, fifth, ...) empty with
+    /// a nextLink; the last groups come with a nextLink to an empty last page.
+    WithEmpty,
+}
+
+impl PageShape {
+    pub fn parse(s: &str) -> Option<PageShape> {
+        match s {
+            "full" => Some(PageShape::Full),
+            "short" => Some(PageShape::Short),
+            "with-empty" => Some(PageShape::WithEmpty),
+            _ => None,
+        }
+    }
+
+    /// The groups page `page` (0 for the first) holds at most.
+    pub fn limit(self, top: usize, page: u32) -> usize {
+        let short = (top * (page as usize % 3 + 1) / 4).max(1);
+        match self {
+            PageShape::Full => top,
+            PageShape::Short => short,
+            PageShape::WithEmpty if page % 3 == 1 => 0,
+            PageShape::WithEmpty => short,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -153,6 +192,8 @@ pub struct Config {
     pub shuffle_batch: bool,
     pub exit_on_stdin_eof: bool,
     pub quiet: bool,
+    /// `--page-shape full|short|with-empty` (default full).
+    pub page_shape: PageShape,
     /// `--writeback-validation store|strict` (default store).
     pub writeback_validation: WritebackValidation,
 }
@@ -180,6 +221,7 @@ impl Default for Config {
             shuffle_batch: true,
             exit_on_stdin_eof: false,
             quiet: false,
+            page_shape: PageShape::Full,
             writeback_validation: WritebackValidation::Store,
         }
     }
@@ -227,6 +269,9 @@ usage: graph-sim [flags]
   --truncate-json-rate P     cut the JSON body of a fraction P in half (framing intact)
   --batch-order shuffled|as-sent   order of $batch responses (default shuffled)
   --exit-on-stdin-eof        stop (and save) when stdin closes
+  --page-shape S             full|short|with-empty: GET /groups pages hold
+                             $top groups (default full), fewer, or some none
+                             (each with a nextLink), as the service can
   --writeback-validation M   store|strict: a writeback PATCH is stored as sent
                              (default store, as the service is known to do),
                              or strict: also refused where the project's rules
@@ -334,6 +379,11 @@ impl Config {
                     }
                 }
                 "--exit-on-stdin-eof" => c.exit_on_stdin_eof = true,
+                "--page-shape" => {
+                    let v = value(&mut it)?;
+                    c.page_shape =
+                        PageShape::parse(&v).ok_or_else(|| format!("--page-shape: '{}' is not full, short or with-empty", v))?;
+                }
                 "--writeback-validation" => {
                     let v = value(&mut it)?;
                     c.writeback_validation = WritebackValidation::parse(&v)

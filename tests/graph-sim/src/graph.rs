@@ -3,10 +3,14 @@
 //! requests and for each sub-request of a batch alike.
 
 use crate::auth::{Permission, Principal};
-use crate::filter::{eval, parse_filter, parse_search, search_matches, Filter, QueryError, Search};
+use crate::config::PageShape;
+use crate::filter::{
+    advanced_missing, eval, parse_filter, parse_orderby, parse_search, proxy_addresses, search_matches, Filter, OrderBy, OrderKey,
+    QueryError, Search,
+};
 use crate::store::{canonical_prop, ApiVersion, StoredGroup};
 use crate::throttle::Verdict;
-use crate::util::{b64url, b64url_decode, fnv64, iso_local, parse_guid, unix_now, SeededRng};
+use crate::util::{b64url, b64url_decode, fmt_guid, random_guid, fnv64, iso_local, parse_guid, unix_now, SeededRng};
 use crate::{Sim, WritebackValidation};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -29,8 +33,16 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// An OData JSON answer: `Content-Type` and `OData-Version: 4.0`, as
+    /// the successful responses of the JSON batching doc's example carry
+    /// (tests/fixtures/graph-docs/json-batching-response.json); error
+    /// answers have neither (see [`error`]).
     pub fn json(status: u16, body: Value) -> Self {
-        ApiResponse { status, headers: vec![("Content-Type".into(), ODATA_JSON.into())], body: RespBody::Json(body) }
+        ApiResponse {
+            status,
+            headers: vec![("Content-Type".into(), ODATA_JSON.into()), ("OData-Version".into(), "4.0".into())],
+            body: RespBody::Json(body),
+        }
     }
     pub fn no_content() -> Self {
         ApiResponse { status: 204, headers: Vec::new(), body: RespBody::None }
@@ -202,22 +214,41 @@ struct Options {
     count: Option<String>,
     search: Option<String>,
     skiptoken: Option<String>,
+    orderby: Option<String>,
     /// In order, for building the next link.
     all: Vec<(String, String)>,
 }
 
 fn parse_options(query: &str, ids: &Ids, allowed: &[&str]) -> Result<Options, ApiResponse> {
+    parse_options_in(query, ids, allowed, None)
+}
+
+/// The OData system query options without their `$`.
+const SYSTEM_OPTIONS: &[&str] = &["select", "filter", "top", "count", "search", "skiptoken", "orderby", "expand", "skip", "format"];
+
+/// The query options; on `version` beta, the system options are also
+/// read without their `$` ([QP]: "On the beta endpoint, the `$` prefix is
+/// optional. For example, instead of `$filter`, you can use `filter`.",
+/// https://learn.microsoft.com/en-us/graph/query-parameters). On v1.0 "the
+/// `$` prefix is optional for only a subset of APIs": there, as without a
+/// version, other names are ignored (assumed for groups).
+fn parse_options_in(query: &str, ids: &Ids, allowed: &[&str], version: Option<ApiVersion>) -> Result<Options, ApiResponse> {
     let mut o = Options::default();
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-        let key = k.to_string();
-        let lower = key.to_ascii_lowercase();
+        let mut key = k.to_string();
+        let mut lower = key.to_ascii_lowercase();
         if !lower.starts_with('$') {
-            continue;
+            if version == Some(ApiVersion::Beta) && SYSTEM_OPTIONS.contains(&lower.as_str()) {
+                key = format!("${}", key);
+                lower = format!("${}", lower);
+            } else {
+                continue;
+            }
         }
         if !allowed.contains(&lower.as_str()) {
             let msg = match lower.as_str() {
                 "$skip" => "'$skip' is not supported by the service for groups: follow @odata.nextLink.".to_string(),
-                "$orderby" => "Request_UnsupportedQuery: graph-sim does not sort: '$orderby' is not supported.".to_string(),
+                "$orderby" => "Request_UnsupportedQuery: '$orderby' is not supported here.".to_string(),
                 "$expand" => "graph-sim does not support '$expand' on groups.".to_string(),
                 _ => format!("Query option '{}' is not allowed here.", key),
             };
@@ -231,6 +262,7 @@ fn parse_options(query: &str, ids: &Ids, allowed: &[&str]) -> Result<Options, Ap
             "$count" => &mut o.count,
             "$search" => &mut o.search,
             "$skiptoken" => &mut o.skiptoken,
+            "$orderby" => &mut o.orderby,
             _ => continue,
         };
         if slot.is_some() {
@@ -286,31 +318,66 @@ fn context(sim: &Sim, version: ApiVersion, select: &Option<Vec<&'static str>>, e
     c
 }
 
-const ADVANCED_HINT: &str = "Add the header 'ConsistencyLevel: eventual' (and, for ne/not/endsWith, $count=true): this is an advanced query.";
+const ADVANCED_HINT: &str = "Add the header 'ConsistencyLevel: eventual' and the query option $count=true: this is an advanced query (https://learn.microsoft.com/en-us/graph/aad-advanced-queries).";
+
+/// A group as a list or GET returns it. `proxyAddresses` comes from
+/// [`proxy_addresses`] (each address once).
+fn render_group(g: &StoredGroup, select: Option<&[&'static str]>, version: ApiVersion, domain: &str) -> Map<String, Value> {
+    let mut obj = g.render(select, version, domain);
+    if obj.contains_key("proxyAddresses") {
+        obj.insert("proxyAddresses".into(), json!(proxy_addresses(g, domain)));
+    }
+    obj
+}
+
+/// The sort key of `$orderby` (case-insensitive names; ties by id).
+fn order_key(g: &StoredGroup, key: OrderKey) -> (String, i64) {
+    match key {
+        OrderKey::DisplayName => (g.display_name.to_lowercase(), 0),
+        OrderKey::CreatedDateTime => (String::new(), g.created),
+        OrderKey::DeletedDateTime => (String::new(), 0),
+    }
+}
 
 fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
     let ids = req.ids;
     let allowed: &[&str] = if count_only {
         &["$filter", "$search"]
     } else {
-        &["$select", "$filter", "$top", "$count", "$search", "$skiptoken"]
+        &["$select", "$filter", "$top", "$count", "$search", "$skiptoken", "$orderby"]
     };
-    let o = match parse_options(req.query, ids, allowed) {
+    let o = match parse_options_in(req.query, ids, allowed, Some(req.version)) {
         Ok(o) => o,
         Err(e) => return e,
     };
     let eventual = req.eventual();
+    // [AQ] "Error handling for advanced queries": without the header, the
+    // `$count` URL segment is an error, `400 Request_BadRequest` "$count is
+    // not currently supported." (its example, on /users/$count).
     if count_only && !eventual {
-        return error(400, "Request_UnsupportedQuery", &format!("$count is an advanced query. {}", ADVANCED_HINT), ids);
+        return error(400, "Request_BadRequest", "$count is not currently supported.", ids);
     }
     let select = match parse_select(o.select.as_deref(), req.version, ids) {
         Ok(s) => s,
         Err(e) => return e,
     };
+    // Default page size 100, at most 999 (list groups,
+    // https://learn.microsoft.com/en-us/graph/api/group-list?view=graph-rest-beta).
     let top: usize = match o.top.as_deref() {
         None => 100,
         Some(t) => match t.trim().parse::<i64>() {
             Ok(n) if (1..=999).contains(&n) => n as usize,
+            // Over 999: `Request_UnsupportedQuery`, as the service was seen
+            // answering (not in Microsoft's documents).
+            Ok(n) if n > 999 => {
+                return error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    &format!("Invalid page size specified: '{}'. Must be between 1 and 999 inclusive.", n),
+                    ids,
+                )
+            }
+            // Zero or negative, or not a number: assumed `Request_BadRequest`.
             Ok(n) => {
                 return error(
                     400,
@@ -328,9 +395,11 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
         Some(c) if c == "false" => false,
         Some(c) => return error(400, "Request_BadRequest", &format!("Invalid value '{}' for $count: use true or false.", c), ids),
     };
-    if want_count && !eventual {
-        return error(400, "Request_UnsupportedQuery", &format!("$count=true is an advanced query. {}", ADVANCED_HINT), ids);
-    }
+    // [AQ]: the advanced query parameters are the header *and* `$count`
+    // (the `/$count` segment counts); without the header, `?$count=true` is
+    // "silently ignored": 200 without `@odata.count`.
+    let advanced_ok = eventual && (want_count || count_only);
+    let show_count = want_count && eventual;
     let filter: Option<Filter> = match o.filter.as_deref() {
         None => None,
         Some(f) => match parse_filter(f) {
@@ -339,7 +408,7 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
         },
     };
     if let Some(f) = &filter {
-        if f.most_in > crate::filter::IN_LIMIT && (!eventual || !(want_count || count_only)) {
+        if f.most_in > crate::filter::IN_LIMIT && !advanced_ok {
             return error(
                 400,
                 "Request_UnsupportedQuery",
@@ -352,26 +421,50 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
                 ids,
             );
         }
-        if f.advanced && (!eventual || !(want_count || count_only)) {
-            return error(
-                400,
-                "Request_UnsupportedQuery",
-                &format!(
-                    "Operator 'ne', 'not', 'endsWith' or a comparison with null is not supported because the required parameters might be missing. {}",
-                    ADVANCED_HINT
-                ),
-                ids,
-            );
+        if let Some(what) = &f.needs.advanced {
+            if !advanced_ok {
+                return query_error(advanced_missing(what), ids);
+            }
+        }
+        // [AQ]'s legend: some operators work "only *without* advanced query
+        // parameters" (hasMembersWithLicenseErrors); the error is assumed.
+        if let Some(what) = &f.needs.default_only {
+            if advanced_ok {
+                return error(
+                    400,
+                    "Request_UnsupportedQuery",
+                    &format!("Operator '{}' is supported only without advanced query parameters.", what),
+                    ids,
+                );
+            }
+        }
+    }
+    let order: Option<OrderBy> = match o.orderby.as_deref() {
+        None => None,
+        Some(t) => match parse_orderby(t) {
+            Ok(ob) => Some(ob),
+            Err(e) => return query_error(e, ids),
+        },
+    };
+    if let Some(ob) = &order {
+        if ob.advanced && !advanced_ok {
+            return query_error(advanced_missing("$orderby"), ids);
+        }
+        // [AQ]: "Use of `$filter` and `$orderby` in the same query for
+        // directory objects always requires advanced query parameters."
+        if filter.is_some() && !advanced_ok {
+            return query_error(advanced_missing("$orderby with $filter"), ids);
         }
     }
     let search: Option<Search> = match o.search.as_deref() {
         None => None,
         Some(s) => {
+            // [AQ]: `$search` needs the header (not `$count`); its message.
             if !eventual {
                 return error(
                     400,
                     "Request_UnsupportedQuery",
-                    &format!("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'. {}", ADVANCED_HINT),
+                    "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
                     ids,
                 );
             }
@@ -382,7 +475,12 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
             }
         }
     };
-    let binding = fnv64(&[o.filter.as_deref().unwrap_or(""), o.search.as_deref().unwrap_or(""), req.version.segment()]);
+    let binding = fnv64(&[
+        o.filter.as_deref().unwrap_or(""),
+        o.search.as_deref().unwrap_or(""),
+        o.orderby.as_deref().unwrap_or(""),
+        req.version.segment(),
+    ]);
     let tenant = sim.tenant.read().unwrap();
     let domain = tenant.domain.as_str();
     let matches = |g: &StoredGroup| {
@@ -396,46 +494,99 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
             body: RespBody::Text(n.to_string()),
         };
     }
-    let start = match o.skiptoken.as_deref() {
-        None => 0,
+    let (after, page_no) = match o.skiptoken.as_deref() {
+        None => (None, 0u32),
         Some(t) => match decode_skiptoken(t) {
-            Some((after, bound)) if bound == binding => tenant.after(after),
+            Some((after, bound, page)) if bound == binding => (Some(after), page),
             _ => return error(400, "Request_BadRequest", "The $skiptoken is not valid for this query: use @odata.nextLink as given.", ids),
         },
     };
-    let mut page: Vec<Value> = Vec::with_capacity(top.min(tenant.groups.len()));
-    let mut last_id = None;
-    let mut more = false;
+    let limit = sim.cfg.page_shape.limit(top, page_no);
     // A filter on ids alone is answered from the index (the same groups, in
     // the same order, as a scan would find).
     let by_id: Option<Vec<&StoredGroup>> = filter.as_ref().and_then(Filter::only_ids).map(|mut wanted| {
         wanted.sort_unstable();
         wanted.dedup();
-        wanted.into_iter().filter_map(|id| tenant.index_of(id)).filter(|i| *i >= start).map(|i| &tenant.groups[i]).collect()
+        wanted.into_iter().filter_map(|id| tenant.index_of(id)).map(|i| &tenant.groups[i]).collect()
     });
-    let candidates: Box<dyn Iterator<Item = &StoredGroup>> = match &by_id {
-        Some(found) => Box::new(found.iter().copied()),
-        None => Box::new(tenant.groups[start.min(tenant.groups.len())..].iter()),
-    };
-    for g in candidates {
-        if !matches(g) {
-            continue;
+    let mut chosen: Vec<&StoredGroup> = Vec::with_capacity(limit.min(tenant.groups.len()));
+    let mut more = false;
+    let next_after: u128;
+    match &order {
+        Some(ob) => {
+            // Sorted pages: every match, sorted, then the page at the
+            // token's position (positions move if groups change meanwhile).
+            let mut all: Vec<&StoredGroup> = match &by_id {
+                Some(found) => found.iter().copied().filter(|g| matches(g)).collect(),
+                None => tenant.groups.iter().filter(|g| matches(g)).collect(),
+            };
+            all.sort_by(|a, b| order_key(a, ob.key).cmp(&order_key(b, ob.key)).then(a.id.cmp(&b.id)));
+            if ob.desc {
+                all.reverse();
+            }
+            let pos = (after.unwrap_or(0) as usize).min(all.len());
+            let end = (pos + limit).min(all.len());
+            chosen.extend_from_slice(&all[pos..end]);
+            more = end < all.len();
+            next_after = end as u128;
         }
-        if page.len() == top {
-            more = true;
-            break;
+        None => {
+            let start = after.map_or(0, |a| tenant.after(a));
+            let candidates: Box<dyn Iterator<Item = &StoredGroup>> = match &by_id {
+                Some(found) => Box::new(found.iter().copied().filter(move |g| after.map_or(true, |a| g.id > a))),
+                None => Box::new(tenant.groups[start.min(tenant.groups.len())..].iter()),
+            };
+            for g in candidates {
+                if !matches(g) {
+                    continue;
+                }
+                if chosen.len() == limit {
+                    more = true;
+                    break;
+                }
+                chosen.push(g);
+            }
+            next_after = chosen.last().map(|g| g.id).or(after).unwrap_or(0);
         }
-        page.push(Value::Object(g.render(select.as_deref(), req.version, domain)));
-        last_id = Some(g.id);
     }
+    // `--page-shape with-empty` also ends on an empty page: the last groups
+    // come with a nextLink whose page is empty and has none.
+    if !more && sim.cfg.page_shape == PageShape::WithEmpty && !chosen.is_empty() {
+        more = true;
+    }
+    let page: Vec<Value> = chosen
+        .iter()
+        .map(|g| {
+            let mut obj = render_group(g, select.as_deref(), req.version, domain);
+            // `@odata.id` on each item, as in the documented answer to an
+            // advanced query (list groups, "Example 6: List dynamic
+            // groups", tests/fixtures/graph-docs/beta-group-list-dynamic-filter-select.json);
+            // the documented answers without `ConsistencyLevel` have none.
+            if eventual {
+                obj.insert(
+                    "@odata.id".into(),
+                    Value::String(format!(
+                        "{}/v2/{}/directoryObjects/{}/Microsoft.DirectoryServices.Group",
+                        sim.base_url,
+                        tenant.tenant_id,
+                        fmt_guid(g.id)
+                    )),
+                );
+            }
+            Value::Object(obj)
+        })
+        .collect();
     let mut body = Map::new();
     body.insert("@odata.context".into(), Value::String(context(sim, req.version, &select, false)));
-    if want_count && o.skiptoken.is_none() {
-        let n = tenant.groups.iter().filter(|g| matches(g)).count();
+    if show_count && o.skiptoken.is_none() {
+        let n = match &by_id {
+            Some(found) => found.iter().filter(|g| matches(g)).count(),
+            None => tenant.groups.iter().filter(|g| matches(g)).count(),
+        };
         body.insert("@odata.count".into(), json!(n));
     }
     if more {
-        let token = encode_skiptoken(last_id.unwrap_or(0), binding);
+        let token = encode_skiptoken(next_after, binding, page_no.saturating_add(1));
         let mut link = format!("{}/{}/groups?", sim.base_url, req.version.segment());
         for (k, v) in &o.all {
             link.push_str(k);
@@ -451,20 +602,24 @@ fn list(sim: &Sim, req: &ApiRequest, count_only: bool) -> ApiResponse {
     ApiResponse::json(200, Value::Object(body))
 }
 
-const SKIPTOKEN_MAGIC: &[u8; 4] = b"GSk1";
+const SKIPTOKEN_MAGIC: &[u8; 4] = b"GSk2";
 
-fn encode_skiptoken(after: u128, binding: u64) -> String {
-    let mut b = Vec::with_capacity(28);
+/// An opaque token: the position (the last id returned, or an offset in a
+/// sorted listing), the query it belongs to, and the page number (for
+/// `--page-shape`).
+fn encode_skiptoken(after: u128, binding: u64, page: u32) -> String {
+    let mut b = Vec::with_capacity(32);
     b.extend_from_slice(SKIPTOKEN_MAGIC);
     let mixed = after ^ ((binding as u128) << 64 | binding as u128);
     b.extend_from_slice(&mixed.to_be_bytes());
     b.extend_from_slice(&binding.to_be_bytes());
+    b.extend_from_slice(&(page ^ binding as u32).to_be_bytes());
     format!("RFNwdAIA{}", b64url(&b))
 }
 
-fn decode_skiptoken(t: &str) -> Option<(u128, u64)> {
+fn decode_skiptoken(t: &str) -> Option<(u128, u64, u32)> {
     let b = b64url_decode(t.strip_prefix("RFNwdAIA")?)?;
-    if b.len() != 28 || &b[..4] != SKIPTOKEN_MAGIC {
+    if b.len() != 32 || &b[..4] != SKIPTOKEN_MAGIC {
         return None;
     }
     let mut id = [0u8; 16];
@@ -473,7 +628,9 @@ fn decode_skiptoken(t: &str) -> Option<(u128, u64)> {
     bind.copy_from_slice(&b[20..28]);
     let binding = u64::from_be_bytes(bind);
     let after = u128::from_be_bytes(id) ^ ((binding as u128) << 64 | binding as u128);
-    Some((after, binding))
+    let mut page = [0u8; 4];
+    page.copy_from_slice(&b[28..32]);
+    Some((after, binding, u32::from_be_bytes(page) ^ binding as u32))
 }
 
 fn not_found(id: &str, ids: &Ids) -> ApiResponse {
@@ -491,7 +648,7 @@ fn parse_id(id: &str, ids: &Ids) -> Result<u128, ApiResponse> {
 
 fn get_one(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
     let ids = req.ids;
-    let o = match parse_options(req.query, ids, &["$select"]) {
+    let o = match parse_options_in(req.query, ids, &["$select"], Some(req.version)) {
         Ok(o) => o,
         Err(e) => return e,
     };
@@ -508,7 +665,7 @@ fn get_one(sim: &Sim, req: &ApiRequest, id: &str) -> ApiResponse {
         Some(g) => g,
         None => return not_found(id, ids),
     };
-    let mut obj = g.render(select.as_deref(), req.version, &tenant.domain);
+    let mut obj = render_group(g, select.as_deref(), req.version, &tenant.domain);
     obj.insert("@odata.context".into(), Value::String(context(sim, req.version, &select, true)));
     ApiResponse::json(200, Value::Object(obj))
 }
@@ -838,8 +995,13 @@ fn batch(sim: &Sim, req: &ApiRequest) -> ApiResponse {
             results[j].as_ref().map_or(true, |(st, _)| !(200..300).contains(st))
         });
         let fault = crate::server::decide_batch_fault(&sim.cfg.faults, req.seq, i);
+        // Each sub-request is a request of its own: its own request id in
+        // an error's innerError, and the batch's client-request-id (assumed;
+        // the JSON batching doc's example shows sub-responses with a
+        // request-id each, two of them the same).
+        let sub_ids = Ids { request_id: random_guid(), client_request_id: ids.client_request_id.clone() };
         let resp = if failed_dep {
-            error(424, "FailedDependency", "The request failed because a request it depends on failed.", ids)
+            error(424, "FailedDependency", "The request failed because a request it depends on failed.", &sub_ids)
         } else if let Some(status) = fault {
             // Answered with a fault, not run: nothing is read or changed.
             let mut st = sim.stats.lock().unwrap();
@@ -848,9 +1010,9 @@ fn batch(sim: &Sim, req: &ApiRequest) -> ApiResponse {
                 st.throttled += 1;
             }
             drop(st);
-            crate::server::batch_fault_response(&sim.cfg.faults, status, ids)
+            crate::server::batch_fault_response(&sim.cfg.faults, status, &sub_ids)
         } else {
-            run_sub(sim, req, s)
+            run_sub(sim, req, s, &sub_ids)
         };
         sim.stats.lock().unwrap().record_sub(resp.status);
         results[i] = Some((resp.status, sub_response_json(&s.id, resp)));
@@ -888,8 +1050,7 @@ fn sub_response_json(id: &str, resp: ApiResponse) -> Value {
     Value::Object(obj)
 }
 
-fn run_sub(sim: &Sim, outer: &ApiRequest, s: &SubRequest) -> ApiResponse {
-    let ids = outer.ids;
+fn run_sub(sim: &Sim, outer: &ApiRequest, s: &SubRequest, ids: &Ids) -> ApiResponse {
     let lower = s.url.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return error(400, "BadRequest", &format!("Invalid request URI '{}': a batch request URL is relative, as in /groups/{{id}}.", s.url), ids);
