@@ -139,7 +139,8 @@ impl WritebackValidation {
 pub enum PageShape {
     #[default]
     Full,
-    /// Pages of a quarter, half or three quarters of `$top` in turn (at least one).
+    /// Pages of an eighth, a quarter or three eighths of `$top` in turn
+    /// (at least one): 12, 25, 37 of the default 100.
     Short,
     /// As `short`, and every third page (the second, fifth, ...) empty with
     /// a nextLink; the last groups come with a nextLink to an empty last page.
@@ -158,7 +159,7 @@ impl PageShape {
 
     /// The groups page `page` (0 for the first) holds at most.
     pub fn limit(self, top: usize, page: u32) -> usize {
-        let short = (top * (page as usize % 3 + 1) / 4).max(1);
+        let short = (top * (page as usize % 3 + 1) / 8).max(1);
         match self {
             PageShape::Full => top,
             PageShape::Short => short,
