@@ -166,6 +166,66 @@ fn get_and_set_one_group() {
     assert!(err.request_id().map_or(false, |r| !r.is_empty()));
 }
 
+/// The client never relies on the service to refuse a change: what its
+/// rules refuse is refused before anything is sent, whether graph-sim stores
+/// such a change as sent (the default, as nothing public shows the service
+/// refusing it) or refuses it (`--writeback-validation strict`, an
+/// assumption). What it does send is stored as sent in both.
+#[test]
+fn refusals_never_depend_on_the_service() {
+    for strict in [false, true] {
+        let mut args = vec!["--groups", "400", "--seed", "3", "--throttle", "off"];
+        if strict {
+            args.extend_from_slice(&["--writeback-validation", "strict"]);
+        }
+        let sim = Sim::start(&args);
+        let client = token_client(&sim, json!({}));
+        let all = list_all(&client, ListOptions::default()).unwrap();
+        let find = |what: &str, pred: &dyn Fn(&Value) -> bool| -> String {
+            all.iter().find(|g| pred(g)).unwrap_or_else(|| panic!("a {} group", what))["id"].as_str().unwrap().to_string()
+        };
+        let cloud = |g: &Value| g["isSynced"] == false;
+        let synced = find("synced", &|g| g["isSynced"] == true);
+        let dl = find("distribution", &|g| g["kind"] == "distribution" && cloud(g));
+        let mesg = find("mail-enabled security", &|g| g["kind"] == "mailEnabledSecurity" && cloud(g));
+        let sec = find("security", &|g| g["kind"] == "security" && cloud(g));
+        let typed = find("typed Microsoft 365", &|g| {
+            g["kind"] == "microsoft365" && cloud(g) && g["writebackConfiguration"]["onPremisesGroupType"].is_string()
+        });
+        let refused: Vec<(&str, &str, &str)> = vec![
+            (&synced, r#"{"isEnabled": true, "onPremisesGroupType": "universalSecurityGroup"}"#, "syncedFromOnPremises"),
+            (&dl, r#"{"isEnabled": true, "onPremisesGroupType": "universalDistributionGroup"}"#, "distributionGroupNotEligible"),
+            (&mesg, r#"{"isEnabled": false}"#, "mailEnabledSecurityGroupNotEligible"),
+            (&sec, r#"{"isEnabled": true, "onPremisesGroupType": "universalDistributionGroup"}"#, "typeNotAllowedForKind"),
+            (&typed, r#"{"isEnabled": true, "onPremisesGroupType": "globalSecurityGroup"}"#, "unknownType"),
+            (&typed, r#"{"onPremisesGroupType": null}"#, "typeCannotBeReset"),
+            (&typed, r#"{"isEnabled": null}"#, "isEnabledNull"),
+        ];
+        let before = sim.stats();
+        for (id, body, code) in refused {
+            let stored = sim.stored(id);
+            match client.set_group(id, &ChangeRequest::from_json_str(body).unwrap()) {
+                Err(GraphError::Refused(r)) => assert_eq!(r.code.name(), code, "strict {}: {} on {}", strict, body, id),
+                other => panic!("strict {}: {} on {}: {:?}", strict, body, id, other),
+            }
+            assert_eq!(sim.stored(id), stored, "strict {}: nothing changed", strict);
+        }
+        let after = sim.stats();
+        assert_eq!(after["writes"], before["writes"], "strict {}: no PATCH reached the service", strict);
+        assert_eq!(after["statusCounts"]["400"], before["statusCounts"]["400"], "strict {}: none refused there: {}", strict, after);
+        // Allowed: sent, and stored as sent.
+        let r = client.set_group(&sec, &ChangeRequest::from_json_str(r#"{"isEnabled": true, "onPremisesGroupType": "universalSecurityGroup"}"#).unwrap()).unwrap();
+        assert_eq!(r["result"], "written", "strict {}: {}", strict, r);
+        assert_eq!(
+            sim.stored(&sec)["writebackConfiguration"],
+            json!({"isEnabled": true, "onPremisesGroupType": "universalSecurityGroup"}),
+            "strict {}",
+            strict
+        );
+        assert_eq!(sim.stats()["writes"].as_u64().unwrap(), before["writes"].as_u64().unwrap() + 1);
+    }
+}
+
 /// A stand-in Graph for `$batch` only, whose sub-requests `answer(method,
 /// url)` answers with (status, body).
 fn batch_server(answer: impl Fn(&str, &str) -> (u16, Value) + Send + 'static) -> Hostile {
