@@ -1473,6 +1473,70 @@ static void test_listing_options(void) {
 
 /* ------------------------------------------------------------------ bulk */
 
+/*
+ * A stale description of a group (a security group given as a Microsoft 365
+ * group) makes the client send a change its rules would refuse for the group
+ * as it is. Nothing public shows the service refusing it: graph-sim stores it
+ * as sent by default, and the client reports it written; with
+ * --writeback-validation strict (graph-sim's assumption) the service refuses
+ * it, and the client reports that one group failed with Graph's status and
+ * code while the other change is written.
+ */
+static void test_service_refusal(bool strict) {
+  const char *args[] = {"--groups", "150", "--seed", "5", "--throttle", "off",
+                        strict ? "--writeback-validation" : NULL, "strict", NULL};
+  sim_t sim;
+  if (!CHECK(sim_start(&sim, args))) return;
+  gwb_client *c = token_client(&sim, "");
+  gwb_error *err = NULL;
+  strvec all = {0};
+  if (c) CHECK_OK(list_all(c, NULL, &all, NULL, &err), err);
+  const char *sec = find_group(&all, "security", false, NULL);
+  const char *m365 = find_group(&all, "microsoft365", false, "true");
+  char *sec_id = sec ? j_strdup(j_get(sec, "id")) : NULL;
+  char *m365_id = m365 ? j_strdup(j_get(m365, "id")) : NULL;
+  if (CHECK(c && sec_id && m365_id)) {
+    char *before = stored_config(&sim, sec_id);
+    char changes[1024];
+    snprintf(changes, sizeof changes,
+             "[{\"id\":\"%s\",\"state\":\"Security\"},"
+             "{\"id\":\"%s\",\"state\":\"Distribution\",\"group\":{\"id\":\"%s\",\"displayName\":\"Stale\","
+             "\"groupTypes\":[\"Unified\"],\"securityEnabled\":false,\"mailEnabled\":true,"
+             "\"writebackConfiguration\":{\"isEnabled\":false,\"onPremisesGroupType\":null}}}]",
+             m365_id, sec_id, sec_id);
+    gwb_bulk *bulk = NULL;
+    if (CHECK_OK(gwb_client_bulk_set(c, changes, &bulk, &err), err)) {
+      strvec results = {0};
+      bulk_collect(bulk, &results, 60);
+      tally_t tl = check_results(&results, 2);
+      const char *ok = result_at(&results, 0), *r = result_at(&results, 1);
+      if (!CHECK(j_str_eq(j_get(ok, "result"), "written", false))) print_excerpt("result", ok);
+      CHECK(stored_has_state(&sim, m365_id, "Security"));
+      if (strict) {
+        CHECK_UINT(tl.failed, 1);
+        if (!CHECK(j_str_eq(j_get(r, "result"), "failed", false))) print_excerpt("result", r);
+        CHECK(j_int(j_get2(r, "error", "status"), -1) == 400);
+        CHECK(j_str_eq(j_get2(r, "error", "code"), "Request_BadRequest", false));
+        char *after = stored_config(&sim, sec_id);
+        CHECK(before && after && strcmp(before, after) == 0);
+        free(after);
+      } else {
+        CHECK_UINT(tl.written, 2);
+        if (!CHECK(j_str_eq(j_get(r, "result"), "written", false))) print_excerpt("result", r);
+        CHECK(stored_has_state(&sim, sec_id, "Distribution"));
+      }
+      sv_free(&results);
+      gwb_bulk_free(bulk);
+    }
+    free(before);
+  }
+  free(sec_id);
+  free(m365_id);
+  sv_free(&all);
+  gwb_client_free(c);
+  sim_stop(&sim);
+}
+
 static void test_bulk_quota(void) {
   /* A burst of 30 writes, 200 a second (the published 20/s on a clock ten
      times fast, Retry-After in whole simulated seconds); the client is told
@@ -1902,6 +1966,10 @@ int main(int argc, char **argv) {
   t = now_s();
   test_listing_options();
   fprintf(stderr, "listing options, cancel, threads: %.1f s\n", now_s() - t);
+  t = now_s();
+  test_service_refusal(false);
+  test_service_refusal(true);
+  fprintf(stderr, "a change the service may store or refuse: %.1f s\n", now_s() - t);
   t = now_s();
   test_bulk_quota();
   fprintf(stderr, "bulk under a quota: %.1f s\n", now_s() - t);
