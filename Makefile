@@ -298,6 +298,32 @@ test-windows-pwsh: pwsh-windows module-windows
 	GWB_TEST_MODULE_DIR=$(WIN_MODULE_DIR) GWB_TEST_ABI99_LIBRARY=$(CURDIR)/$(WIN_ABI99) \
 	  scripts/wine.sh $(WIN_PWSH_HOST) -NoProfile -NonInteractive -File tests/powershell/Invoke-Tests.ps1
 
+# ---------------------------------------------------------------- Windows: the build
+# `make windows`: the library for win-x64 (x86_64-pc-windows-gnu), built on
+# this Linux machine with Debian's rustc 1.63 and mingw-w64 from Debian's
+# packaged crates, in the mirror of the workspace that scripts/setup.sh
+# prepares (scripts/setup-windows.sh says why and how; on Windows itself a
+# plain `cargo build --release` does). It has its own Cargo.lock and target
+# directory (target/windows/cargo), so it runs beside the Linux build. Puts
+# in target/windows/bin: group_writeback.dll (stripped), its import library
+# libgroup_writeback.dll.a, and graph-sim.exe; a file is copied again only
+# when cargo rebuilt it (scripts/windows/build.sh).
+# `make test-windows-dll`: the DLL's exports (exactly the header's gwb_
+# functions, as the Linux library's) and imports (only Windows' own DLLs)
+# from its PE headers (scripts/windows/test-dll.sh).
+# `make test-windows-rust`: the Rust tests of the crate and of graph-sim,
+# built for Windows and run under wine (scripts/windows/test-rust.sh).
+.PHONY: windows test-windows-dll test-windows-rust
+
+windows: setup
+	scripts/windows/build.sh
+
+test-windows-dll: windows build
+	scripts/windows/test-dll.sh
+
+test-windows-rust: windows
+	scripts/windows/test-rust.sh
+
 # ---------------------------------------------------------------- Package (PowerShell Gallery)
 # `make package`: the module's package for the PowerShell Gallery,
 # target/package/GroupWriteback.<ModuleVersion>.nupkg, made by

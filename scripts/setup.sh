@@ -6,6 +6,8 @@
 #     git-ignored .cargo/config.toml. Force one with GWB_CRATE_SOURCE=debian
 #     or GWB_CRATE_SOURCE=crates-io.
 #   - PowerShell 7 (a .NET global tool) and Pester 5 (into .tools/).
+#   - The Windows cross-build's toolchain, wine, and a mirror of the
+#     workspace for it under target/windows/ (scripts/setup-windows.sh).
 #
 # Quiet when everything is in place; on failure it says what is missing.
 set -euo pipefail
@@ -132,5 +134,15 @@ PROJ
     || fail "could not restore the NuGet package Pester $PESTER_VERSION"
   pester=$(ls "$tools"/packages/pester/"$PESTER_VERSION"/tools/Pester.psd1 2>/dev/null) \
     || fail "Pester $PESTER_VERSION restored but Pester.psd1 was not found in it"
+fi
+
+# ---------------------------------------------------------------- Windows
+# The win-x64 cross-build (make windows) and its tests under wine, from
+# Debian's toolchain and packaged crates (scripts/setup-windows.sh). Where
+# there is no dpkg, make windows says what it misses.
+if command -v dpkg-query >/dev/null 2>&1; then
+  # shellcheck source=scripts/setup-windows.sh
+  . "$root/scripts/setup-windows.sh"
+  setup_windows
 fi
 exit 0
