@@ -16,12 +16,6 @@ else {
 }
 $assembly = Join-Path -Path $PSScriptRoot -ChildPath "bin/$framework/GroupWriteback.Native.dll"
 Import-Module -Name $assembly -ErrorAction Stop
-Export-ModuleMember -Cmdlet @(
-    'Connect-GroupWriteback'
-    'Disconnect-GroupWriteback'
-    'Get-GroupWriteback'
-    'Get-GroupWritebackContext'
-    'Resolve-GroupWriteback'
-    'Set-GroupWriteback'
-    'Test-GroupWritebackChange'
-)
+# Every cmdlet of the assembly; the manifest's CmdletsToExport, the one list
+# of the module's commands, decides what the module exports.
+Export-ModuleMember -Cmdlet *

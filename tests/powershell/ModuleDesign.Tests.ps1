@@ -77,8 +77,12 @@ Describe 'Module manifest' {
         $root | Should -Match ([regex]::Escape('bin/$framework/GroupWriteback.Native.dll'))
         [GroupWriteback.Commands.ModuleLifetime].Assembly.Location | Should -Be ([System.IO.Path]::GetFullPath((Join-Path -Path $moduleDir -ChildPath 'bin/net6.0/GroupWriteback.Native.dll')))
         (Get-Command -Name Resolve-GroupWriteback).ModuleName | Should -Be 'GroupWriteback'
+        # The manifest's CmdletsToExport is the one list of commands: the root
+        # module re-exports the assembly's cmdlets without naming them again.
+        $root | Should -Match 'Export-ModuleMember -Cmdlet \*'
         foreach ($name in $manifest.CmdletsToExport) {
-            $root | Should -Match "'$name'" -Because "the root module exports $name from the assembly it imports"
+            $root | Should -Not -Match ([regex]::Escape($name)) -Because "the manifest alone names the commands"
+            (Get-Command -Name $name -Module GroupWriteback -ErrorAction SilentlyContinue) | Should -Not -BeNullOrEmpty -Because "the module exports $name"
         }
         @($manifest.FunctionsToExport).Count | Should -Be 0
         $assembly = [GroupWriteback.Commands.ModuleLifetime].Assembly
