@@ -26,4 +26,10 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   fi
   flock -u 9
 fi
+# wine links the user's Documents, Desktop, Downloads, ... to the Linux HOME:
+# a test that writes there (a CurrentUser module install, say) would write
+# into the real home. Plain folders inside the prefix instead.
+for link in "$WINEPREFIX"/drive_c/users/*/*; do
+  if [ -L "$link" ]; then rm -f "$link" && mkdir -p "$link"; fi
+done
 exec wine "$@"
