@@ -518,6 +518,58 @@ Describe 'Set-GroupWriteback' {
         $err2[0].FullyQualifiedErrorId | Should -BeLike "GroupWriteback.Refused.$Code,*"
     }
 
+    # Nothing public shows the service refusing what the rules refuse:
+    # graph-sim stores it as sent by default, and refuses it only with
+    # --writeback-validation strict (an assumption). The rules refuse before
+    # sending either way; a change sent on a stale description of a group is
+    # stored as sent, or reported as that group's Graph error.
+    It 'never relies on the service to refuse: graph-sim <Mode>' -ForEach @(
+        @{ Mode = 'storing what it is sent (default)'; Strict = $false }
+        @{ Mode = 'refusing what the rules refuse (strict)'; Strict = $true }
+    ) {
+        $arguments = @('--groups', '200', '--seed', '44', '--static-token', $staticToken, '--throttle', 'off')
+        if ($Strict) { $arguments += @('--writeback-validation', 'strict') }
+        $other = Start-TestGraphSim -ArgumentList $arguments
+        try {
+            Connect-GroupWriteback -Endpoint $other.Url -AccessToken (New-TestSecret $staticToken)
+            $all = @(Get-GroupWriteback -All)
+            $synced = @($all | Where-Object { $_.OnPremisesSyncEnabled -eq $true })[0]
+            $security = @($all | Where-Object $cloudSecurity |
+                Where-Object { $null -eq (Get-TestSimGroup -Sim $other -Id $_.Id).writebackConfiguration.onPremisesGroupType } | Select-Object -First 1)[0]
+            $m365 = @($all | Where-Object { (& $cloudM365) -and $_.WritebackState -ne 'Distribution' })[0]
+            $before = Get-TestSimStat -Sim $other
+            Set-GroupWriteback -GroupId $synced.Id -State Security -ErrorAction SilentlyContinue -ErrorVariable refused
+            $refused[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Refused.syncedFromOnPremises,*'
+            $after = Get-TestSimStat -Sim $other
+            $after.writes | Should -Be $before.writes
+            $after.statusCounts.'400' | Should -Be $before.statusCounts.'400'
+
+            $stale = @{ Id = $security.Id; DisplayName = 'Stale'; GroupTypes = @('Unified'); SecurityEnabled = $false; MailEnabled = $true
+                OnPremisesSyncEnabled = $false; WritebackConfiguration = @{ isEnabled = $false; onPremisesGroupType = $null } }
+            $out = @($stale, $m365) | Set-GroupWriteback -State Distribution -PassThru -ErrorAction SilentlyContinue -ErrorVariable failed
+            (Get-TestSimGroup -Sim $other -Id $m365.Id).writebackConfiguration.onPremisesGroupType | Should -Be 'universalDistributionGroup'
+            $stored = (Get-TestSimGroup -Sim $other -Id $security.Id).writebackConfiguration
+            if ($Strict) {
+                $failed.Count | Should -Be 1
+                $failed[0].FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.Request_BadRequest*'
+                $failed[0].Exception.HttpStatus | Should -Be 400
+                "$($failed[0])" | Should -Match ([regex]::Escape($security.Id))
+                @($out).Count | Should -Be 1
+                $stored.onPremisesGroupType | Should -BeNullOrEmpty
+            }
+            else {
+                $failed.Count | Should -Be 0
+                @($out).Count | Should -Be 2
+                $stored.isEnabled | Should -BeTrue
+                $stored.onPremisesGroupType | Should -Be 'universalDistributionGroup'
+            }
+        }
+        finally {
+            Connect-TestSim
+            Stop-TestGraphSim -Sim $other
+        }
+    }
+
     It 'reports an unknown group as ObjectNotFound with Graph''s code and request id' {
         Set-GroupWriteback -GroupId 00000000-0000-4000-8000-000000000000 -State Security -ErrorAction SilentlyContinue -ErrorVariable err
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
