@@ -327,8 +327,20 @@ fn render_group(g: &StoredGroup, select: Option<&[&'static str]>, version: ApiVe
     if obj.contains_key("proxyAddresses") {
         obj.insert("proxyAddresses".into(), json!(proxy_addresses(g, domain)));
     }
+    // Default properties of a beta group that the documented answer has
+    // (tests/fixtures/graph-docs/beta-group-get-default-properties.json):
+    // null (an empty list for infoCatalogs) unless a tenant file gave them.
+    if select.is_none() && version == ApiVersion::Beta {
+        for p in BETA_DEFAULT_EXTRA {
+            if !obj.contains_key(*p) {
+                obj.insert((*p).to_string(), g.prop(p, domain));
+            }
+        }
+    }
     obj
 }
+
+const BETA_DEFAULT_EXTRA: &[&str] = &["createdByAppId", "organizationId", "infoCatalogs", "isManagementRestricted"];
 
 /// The sort key of `$orderby` (case-insensitive names; ties by id).
 fn order_key(g: &StoredGroup, key: OrderKey) -> (String, i64) {

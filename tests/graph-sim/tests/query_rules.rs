@@ -283,6 +283,11 @@ fn headers_odata_id_and_batch_request_ids() {
     assert!(odata_id.ends_with(&format!("/directoryObjects/{}/Microsoft.DirectoryServices.Group", item["id"].as_str().unwrap())), "{}", odata_id);
     let err = c.get("/beta/groups?$top=abc", &[]);
     assert!(err.header("OData-Version").is_none());
+    // The default properties of the documented beta GET answer.
+    let g0 = &c.get("/beta/groups?$top=1", &[]).json()["value"][0];
+    for k in ["createdByAppId", "organizationId", "infoCatalogs", "isManagementRestricted", "writebackConfiguration"] {
+        assert!(g0.get(k).is_some(), "{} missing: {}", k, g0);
+    }
 
     // Each failed sub-request carries its own request id, not the batch's.
     let missing = "00000000-0000-4000-8000-000000000001";
