@@ -3,6 +3,13 @@
 # ErrorRecords (terminating or not) with a sensible category: never a crash
 # of pwsh, never a raw .NET exception message, never a write.
 
+BeforeDiscovery {
+    # Another module's objects: Get-Process output. Reading a Process object's
+    # properties runs a CIM query on Windows (its CommandLine property).
+    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
+    $noCim = [bool](Get-TestSkipReason -Capability Cim)
+}
+
 BeforeAll {
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'GraphSim.psm1') -Force
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
@@ -125,12 +132,15 @@ Describe 'Bad input: Set-GroupWriteback' {
         @{ Case = 'with a -GroupId that is not a GUID'; Script = { Set-GroupWriteback -GroupId 'not-a-guid' -State Security } }
         @{ Case = 'with a nonexistent id'; Script = { Set-GroupWriteback -GroupId $ghost -State Security } }
         @{ Case = 'with a nonexistent id and -WhatIf'; Script = { Set-GroupWriteback -GroupId $ghost -State Security -WhatIf } }
-        @{ Case = 'with Get-Process output piped'; Script = { Get-Process -Id $PID | Set-GroupWriteback -State Security } }
         @{ Case = 'with a hashtable piped'; Script = { @{ Id = $ghost; displayName = 'x' } | Set-GroupWriteback -State Security } }
         @{ Case = 'with $null piped'; Script = { $null | Set-GroupWriteback -State Security } }
         @{ Case = 'with an integer piped'; Script = { 42 | Set-GroupWriteback -State Security } }
     ) {
         Assert-CleanError (Get-BadInputError $Script)
+    }
+
+    It 'Bad input: Set-GroupWriteback with Get-Process output piped' -Tag 'Needs:Cim' -Skip:$noCim {
+        Assert-CleanError (Get-BadInputError { Get-Process -Id $PID | Set-GroupWriteback -State Security })
     }
 
     It 'Bad input: Set-GroupWriteback with a blank -GroupId names the input, not an internal change number' {
@@ -181,7 +191,6 @@ Describe 'Bad input: Test-GroupWritebackChange and Resolve-GroupWriteback' {
         @{ Case = 'Test-GroupWritebackChange with a 1 MB JSON string value'; Script = { Test-GroupWritebackChange -Json ('{"groupTypes": "' + $huge + '"}') -State Security } }
         @{ Case = 'Test-GroupWritebackChange with wrong JSON types'; Script = { Test-GroupWritebackChange -Json '{"securityEnabled": "yes", "groupTypes": 7}' -State Security } }
         @{ Case = 'Test-GroupWritebackChange with $null piped'; Script = { $null | Test-GroupWritebackChange -State Security } }
-        @{ Case = 'Test-GroupWritebackChange with Get-Process output'; Script = { Get-Process -Id $PID | Test-GroupWritebackChange -State Security } }
         @{ Case = 'Test-GroupWritebackChange with a hashtable of wrong types'; Script = { @{ securityEnabled = 'yes'; groupTypes = 7 } | Test-GroupWritebackChange -State Security } }
         @{ Case = 'Test-GroupWritebackChange with an unknown -State'; Script = { Test-GroupWritebackChange -Json '{}' -State Sideways } }
         @{ Case = 'Test-GroupWritebackChange with -IsEnabled of the wrong type'; Script = { Test-GroupWritebackChange -Json '{}' -IsEnabled 'maybe' } }
@@ -189,9 +198,15 @@ Describe 'Bad input: Test-GroupWritebackChange and Resolve-GroupWriteback' {
         @{ Case = 'Resolve-GroupWriteback with broken JSON'; Script = { Resolve-GroupWriteback -Json '{"value": [' } }
         @{ Case = 'Resolve-GroupWriteback with a 1 MB non-JSON string'; Script = { Resolve-GroupWriteback -Json $huge } }
         @{ Case = 'Resolve-GroupWriteback with wrong JSON types'; Script = { Resolve-GroupWriteback -Json '{"writebackConfiguration": {"isEnabled": "on"}}' } }
-        @{ Case = 'Resolve-GroupWriteback with Get-Process output'; Script = { Get-Process -Id $PID | Resolve-GroupWriteback } }
         @{ Case = 'Resolve-GroupWriteback with a hashtable of wrong types'; Script = { @{ mailEnabled = 'no'; groupTypes = @{ a = 1 } } | Resolve-GroupWriteback } }
         @{ Case = 'Resolve-GroupWriteback with an unknown parameter'; Script = { Resolve-GroupWriteback -Everything } }
+    ) {
+        Assert-CleanError (Get-BadInputError $Script)
+    }
+
+    It 'Bad input: <Case>' -Tag 'Needs:Cim' -Skip:$noCim -ForEach @(
+        @{ Case = 'Test-GroupWritebackChange with Get-Process output'; Script = { Get-Process -Id $PID | Test-GroupWritebackChange -State Security } }
+        @{ Case = 'Resolve-GroupWriteback with Get-Process output'; Script = { Get-Process -Id $PID | Resolve-GroupWriteback } }
     ) {
         Assert-CleanError (Get-BadInputError $Script)
     }
