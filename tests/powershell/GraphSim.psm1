@@ -77,34 +77,54 @@ function Start-TestHostileServer {
     A stand-in Graph on a loopback port that answers each request with the first route whose Match (a regex) matches the
     request's path and query: @{ Match = 'echo'; Status = 400; Body = '{...}'; Headers = @{ 'request-id' = '...' } }.
     '{base}' in a body is replaced by the server's own URL. Requests no route matches get a 404.
+    .DESCRIPTION
+    Plain HTTP/1.1 over a TcpListener, one response per connection (Connection: close), rather than HttpListener: on
+    Windows that is http.sys, which wine emulates only in part (it refuses a request whose Host header is not written
+    "Host", as the library's HTTP client writes it, "host", and header names are case-insensitive: RFC 9110 section 5.1).
     #>
     [CmdletBinding()]
     [OutputType([pscustomobject])]
     param([Parameter(Mandatory)] [hashtable[]] $Route)
-    $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $probe.Start()
-    $port = $probe.LocalEndpoint.Port
-    $probe.Stop()
-    $url = "http://127.0.0.1:$port"
-    $listener = [System.Net.HttpListener]::new()
-    $listener.Prefixes.Add("$url/")
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $listener.Start()
+    $url = "http://127.0.0.1:$($listener.LocalEndpoint.Port)"
     $ps = [powershell]::Create()
     $null = $ps.AddScript({
             param($listener, $routes, $url)
-            while ($listener.IsListening) {
-                try { $context = $listener.GetContext() } catch { break }
-                $path = $context.Request.RawUrl
-                $route = $routes | Where-Object { $path -match $_.Match } | Select-Object -First 1
-                $response = $context.Response
-                if ($null -eq $route) { $route = @{ Status = 404; Body = '{"error":{"code":"NotHere","message":"no route"}}' } }
-                $response.StatusCode = $route.Status
-                $response.ContentType = 'application/json'
-                if ($route.Headers) { foreach ($k in $route.Headers.Keys) { $response.Headers.Add($k, $route.Headers[$k]) } }
-                $bytes = [System.Text.Encoding]::UTF8.GetBytes(([string]$route.Body).Replace('{base}', $url))
-                $response.ContentLength64 = $bytes.Length
-                try { $response.OutputStream.Write($bytes, 0, $bytes.Length) } catch { }
-                $response.Close()
+            while ($true) {
+                try { $client = $listener.AcceptTcpClient() } catch { break }
+                try {
+                    $stream = $client.GetStream()
+                    $stream.ReadTimeout = 10000
+                    $reader = [System.IO.StreamReader]::new($stream, [System.Text.Encoding]::ASCII, $false, 4096, $true)
+                    $requestLine = $reader.ReadLine()
+                    if (-not $requestLine) { continue }
+                    $length = 0
+                    while ($header = $reader.ReadLine()) {
+                        if ($header -match '^content-length:\s*(\d+)') { $length = [int]$Matches[1] }
+                    }
+                    if ($length -gt 0) { $null = $reader.ReadBlock([char[]]::new($length), 0, $length) }
+                    $path = ($requestLine -split ' ')[1]
+                    $route = $routes | Where-Object { $path -match $_.Match } | Select-Object -First 1
+                    if ($null -eq $route) { $route = @{ Status = 404; Body = '{"error":{"code":"NotHere","message":"no route"}}' } }
+                    $bytes = [System.Text.Encoding]::UTF8.GetBytes(([string]$route.Body).Replace('{base}', $url))
+                    $head = [System.Text.StringBuilder]::new()
+                    $null = $head.Append("HTTP/1.1 $($route.Status) $([System.Net.HttpStatusCode]$route.Status)`r`n")
+                    $null = $head.Append("Content-Type: application/json`r`nContent-Length: $($bytes.Length)`r`nConnection: close`r`n")
+                    if ($route.Headers) { foreach ($k in $route.Headers.Keys) { $null = $head.Append("$($k): $($route.Headers[$k])`r`n") } }
+                    $null = $head.Append("`r`n")
+                    $headBytes = [System.Text.Encoding]::ASCII.GetBytes($head.ToString())
+                    $stream.Write($headBytes, 0, $headBytes.Length)
+                    $stream.Write($bytes, 0, $bytes.Length)
+                    $stream.Flush()
+                }
+                catch {
+                    # A client that went away: serve the next one.
+                    $null = $_
+                }
+                finally {
+                    $client.Close()
+                }
             }
         }).AddArgument($listener).AddArgument($Route).AddArgument($url)
     $handle = $ps.BeginInvoke()
@@ -117,7 +137,6 @@ function Stop-TestHostileServer {
     param([Parameter(Mandatory)] [AllowNull()] [pscustomobject] $Server)
     if ($null -ne $Server) {
         $Server.Listener.Stop()
-        $Server.Listener.Close()
         $Server.PowerShell.Stop()
         $Server.PowerShell.Dispose()
     }
