@@ -84,6 +84,29 @@ Describe 'Fault: Get-GroupWriteback -All under faults' {
     }
 }
 
+Describe 'Fault: Get-GroupWriteback -All over short and empty pages' {
+    # graph-sim --page-shape: pages with fewer groups than asked for, or
+    # none, each but the last with an @odata.nextLink, as the service can send.
+    It 'Fault: listing returns every group exactly once when pages are <Case>' -ForEach @(
+        @{ Case = 'short'; Shape = 'short' }
+        @{ Case = 'short or empty'; Shape = 'with-empty' }
+    ) {
+        $sim = Start-FaultSim -Flag @('--throttle', 'off', '--page-shape', $Shape)
+        try {
+            Connect-FaultSim -Sim $sim
+            $listed = @(Get-GroupWriteback -All -PageSize 40 -ErrorVariable err)
+            $err.Count | Should -Be 0
+            $ids = @($listed | ForEach-Object Id)
+            $ids.Count | Should -Be $tenant.Count
+            @($ids | Sort-Object -Unique).Count | Should -Be $tenant.Count
+            Compare-Object -ReferenceObject $tenant -DifferenceObject $ids | Should -BeNullOrEmpty
+        }
+        finally {
+            Stop-TestGraphSim -Sim $sim
+        }
+    }
+}
+
 Describe 'Fault: Set-GroupWriteback from the pipeline under faults' {
     It 'Fault: bulk change ends with the requested states and one result per group under <Case>' -ForEach @(
         @{ Case = 'a 429 storm (quota, whole batches and sub-requests)'; Flag = @('--throttle-scale', '0.01', '--fault-429-rate', '0.2', '--batch-fault-rate', '0.2', '--fault-retry-after', '1', '--throttle-speed', '20') }
