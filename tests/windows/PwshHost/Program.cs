@@ -6,7 +6,7 @@
 //   PwshHost.exe [-NoProfile] [-NonInteractive] -Command "text" [more text...]
 //
 // Output, warnings, verbose, debug and information (Write-Host) go to stdout,
-// errors to stderr, as pwsh does. Exit code:
+// errors to stderr, as pwsh does, in UTF-8 with LF line ends. Exit code:
 //   -File     the script's `exit N` ($LASTEXITCODE after the script), else 0;
 //   -Command  a top-level `exit N`, else 0 when the last statement succeeded
 //             ($?), 1 when it failed (pwsh's rule for -Command:
@@ -37,12 +37,17 @@ internal static class Program
     {
         try
         {
+            // Also how PowerShell decodes the output of the programs it runs.
             Console.OutputEncoding = new UTF8Encoding(false);
         }
         catch (IOException)
         {
             // No console to set (output redirected under some hosts): keep the default.
         }
+        // UTF-8 with Unix line ends: under wine the output goes to Linux
+        // logs and to parsers of lines such as "N passed, M failed".
+        Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" });
+        Console.SetError(new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" });
 
         string? file = null;
         string? command = null;
@@ -192,7 +197,7 @@ internal static class Program
         {
             text = e.ErrorRecord.ToString() + Environment.NewLine + e.ErrorRecord.InvocationInfo?.PositionMessage;
         }
-        Console.Error.WriteLine(text.TrimEnd());
+        Console.Error.WriteLine(text.TrimEnd().Replace("\r\n", "\n"));
     }
 }
 
@@ -231,14 +236,20 @@ internal sealed class ConsoleUI : PSHostUserInterface
     public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName,
         PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) => throw NonInteractive();
 
-    public override void Write(string value) => Console.Out.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(value);
-    public override void WriteLine(string value) => Console.Out.WriteLine(value);
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
-    public override void WriteDebugLine(string message) => Console.Out.WriteLine("DEBUG: " + message);
-    public override void WriteVerboseLine(string message) => Console.Out.WriteLine("VERBOSE: " + message);
-    public override void WriteWarningLine(string message) => Console.Out.WriteLine("WARNING: " + message);
+    public override void Write(string value) => Console.Out.Write(Lf(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Lf(value));
+    public override void WriteLine(string value) => Console.Out.WriteLine(Lf(value));
+    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Lf(value));
+    public override void WriteDebugLine(string message) => Console.Out.WriteLine("DEBUG: " + Lf(message));
+    public override void WriteVerboseLine(string message) => Console.Out.WriteLine("VERBOSE: " + Lf(message));
+    public override void WriteWarningLine(string message) => Console.Out.WriteLine("WARNING: " + Lf(message));
     public override void WriteProgress(long sourceId, ProgressRecord record) { }
+
+    // This host writes no colours: ANSI escapes ($PSStyle) are taken out as
+    // pwsh does for a terminal without them; formatted output carries Windows
+    // line ends inside its text.
+    private string Lf(string? value) =>
+        value is null ? string.Empty : GetOutputString(value, SupportsVirtualTerminal).Replace("\r\n", "\n");
 
     private static PSInvalidOperationException NonInteractive() =>
         new("PwshHost is non-interactive: it cannot prompt.");
