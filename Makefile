@@ -145,7 +145,9 @@ module: release
 	mkdir -p $(MODULE_DIR)/bin/net6.0 $(MODULE_DIR)/bin/net472 $(MODULE_DIR)/runtimes/$(MODULE_RID)/native
 	cp powershell/src/GroupWriteback.Native/bin/Release/net6.0/GroupWriteback.Native.dll $(MODULE_DIR)/bin/net6.0/
 	cp powershell/src/GroupWriteback.Native/bin/Release/net472/*.dll $(MODULE_DIR)/bin/net472/
-	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/
+	# A new file renamed into place: a pwsh that has the old one loaded keeps it intact.
+	cp target/release/$(MODULE_NATIVE) $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/.$(MODULE_NATIVE).new
+	mv -f $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/.$(MODULE_NATIVE).new $(MODULE_DIR)/runtimes/$(MODULE_RID)/native/$(MODULE_NATIVE)
 	$(PWSH) -NoProfile -NonInteractive -File powershell/tools/Build-Help.ps1 -HelpPath powershell/help \
 	  -ModulePath $(MODULE_DIR) -OutFile $(MODULE_DIR)/en-US/GroupWriteback.Native.dll-Help.xml
 	mkdir -p $(MODULE_DIR)/bin/net472/en-US
@@ -283,7 +285,7 @@ $(WIN_PWSH_HOST): $(WIN_PWSH_SRC)
 	  echo "pwsh-windows: $$(echo "$$out" | tr '\n' ' ')under wine, started and ran in $$(( ($$(date +%s%N) - start) / 1000000 )) ms"
 	touch $@
 
-module-windows: module
+module-windows: module windows
 	@test -f $(WIN_PWSH_BIN)/group_writeback.dll || { echo "$(WIN_PWSH_BIN)/group_writeback.dll is missing: make windows builds it"; exit 1; }
 	rm -rf $(WIN_MODULE_DIR)
 	mkdir -p $(WIN_MODULE_DIR)/runtimes/win-x64/native
