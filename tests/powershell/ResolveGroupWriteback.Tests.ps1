@@ -189,6 +189,22 @@ Describe 'Resolve-GroupWriteback: inputs' {
         $result.WrittenBackAs | Should -Be 'universalSecurityGroup'
     }
 
+    It 'reads only stored properties: a script property is never run' {
+        $script:scriptPropertyRuns = 0
+        $group = [pscustomobject]@{
+            id              = '00000000-0000-0000-0000-000000000002'
+            displayName     = 'Script'
+            groupTypes      = @()
+            securityEnabled = $true
+            mailEnabled     = $false
+        }
+        $group | Add-Member -MemberType ScriptProperty -Name Expensive -Value { $script:scriptPropertyRuns++; 'computed' }
+        $result = $group | Resolve-GroupWriteback
+        $result.DisplayName | Should -Be 'Script'
+        $result.Kind | Should -Be 'security'
+        $script:scriptPropertyRuns | Should -Be 0
+    }
+
     It 'reads a Get-MgBetaGroup object whose writeback properties are null (not selected or never set)' {
         $group = [GwbTests.MicrosoftGraphGroup]@{ Id = 'g2'; DisplayName = 'Team'; GroupTypes = @('Unified'); SecurityEnabled = $false; MailEnabled = $true }
         $result = $group | Resolve-GroupWriteback

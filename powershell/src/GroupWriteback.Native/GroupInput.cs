@@ -183,6 +183,10 @@ namespace GroupWriteback.Native
             PSObject wrapped = value as PSObject ?? PSObject.AsPSObject(value);
             foreach (PSPropertyInfo property in wrapped.Properties)
             {
+                // Script and code properties are computed, not stored: reading
+                // one runs code (a Process's CommandLine asks CIM on Windows),
+                // and a group's data is never among them.
+                if (property is PSScriptProperty || property is PSCodeProperty) continue;
                 object v;
                 try
                 {
