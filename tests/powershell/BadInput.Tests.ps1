@@ -3,13 +3,6 @@
 # ErrorRecords (terminating or not) with a sensible category: never a crash
 # of pwsh, never a raw .NET exception message, never a write.
 
-BeforeDiscovery {
-    # Another module's objects: Get-Process output. Reading a Process object's
-    # properties runs a CIM query on Windows (its CommandLine property).
-    Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
-    $noCim = [bool](Get-TestSkipReason -Capability Cim)
-}
-
 BeforeAll {
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'GraphSim.psm1') -Force
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
@@ -139,7 +132,7 @@ Describe 'Bad input: Set-GroupWriteback' {
         Assert-CleanError (Get-BadInputError $Script)
     }
 
-    It 'Bad input: Set-GroupWriteback with Get-Process output piped' -Tag 'Needs:Cim' -Skip:$noCim {
+    It 'Bad input: Set-GroupWriteback with Get-Process output piped' {
         Assert-CleanError (Get-BadInputError { Get-Process -Id $PID | Set-GroupWriteback -State Security })
     }
 
@@ -204,7 +197,7 @@ Describe 'Bad input: Test-GroupWritebackChange and Resolve-GroupWriteback' {
         Assert-CleanError (Get-BadInputError $Script)
     }
 
-    It 'Bad input: <Case>' -Tag 'Needs:Cim' -Skip:$noCim -ForEach @(
+    It 'Bad input: <Case>' -ForEach @(
         @{ Case = 'Test-GroupWritebackChange with Get-Process output'; Script = { Get-Process -Id $PID | Test-GroupWritebackChange -State Security } }
         @{ Case = 'Resolve-GroupWriteback with Get-Process output'; Script = { Get-Process -Id $PID | Resolve-GroupWriteback } }
     ) {

@@ -51,13 +51,10 @@ function Get-TestSkipReason {
     .PARAMETER Capability
     PemCertificate: X509Certificate2.CreateFromPemFile with an RSA key (the -Certificate sign-in). Wine's CNG (bcrypt)
     cannot import an RSA private key: it fails in BCryptGetProperty with status 0xC1000002.
-    Cim: reading a Process object's properties, as the cmdlets do with a piped object of another module. On Windows its
-    CommandLine property calls Get-CimInstance; under wine Microsoft.Management.Infrastructure fails to start and the
-    process then hangs, so this is tried in a child session (Get-TestPwshCommand), ended after its answer.
     #>
     [CmdletBinding()]
     [OutputType([string])]
-    param([Parameter(Mandatory)] [ValidateSet('PemCertificate', 'Cim')] [string] $Capability)
+    param([Parameter(Mandatory)] [ValidateSet('PemCertificate')] [string] $Capability)
     # Once per process, whichever test file imports this module (again).
     $key = "GroupWriteback.Tests.SkipReason.$Capability"
     $known = [System.AppDomain]::CurrentDomain.GetData($key)
@@ -83,54 +80,9 @@ function Get-TestSkipReason {
                 }
             }
         }
-        'Cim' {
-            if ($IsWindows) {
-                $answer = Invoke-TestChildSession -Answer CIM -TimeoutSeconds 120 -Command @'
-try { $null = Get-CimInstance -ClassName Win32_Process -Filter "ProcessId = $PID" -ErrorAction Stop; 'CIM: works' }
-catch { 'CIM: ' + $_.Exception.Message }
-'@
-                if ($answer -match "^CIM: .*'Microsoft\.Management\.Infrastructure\.Native\.\w+' threw an exception") {
-                    $reason = "wine cannot run CIM (Microsoft.Management.Infrastructure fails to start, then the process hangs): a Process object's CommandLine property calls Get-CimInstance on Windows"
-                }
-            }
-        }
     }
     [System.AppDomain]::CurrentDomain.SetData($key, [string]$reason)
     $reason
-}
-
-function Invoke-TestChildSession {
-    <#
-    .SYNOPSIS
-    Runs a command in a child session (Get-TestPwshCommand) and returns its first line of output that starts with
-    "$Answer: ", or $null; the child is ended once that line came or the time ran out.
-    #>
-    [CmdletBinding()]
-    [OutputType([string])]
-    param([Parameter(Mandatory)] [string] $Command, [Parameter(Mandatory)] [string] $Answer, [int] $TimeoutSeconds = 60)
-    $pwsh = Get-TestPwshCommand
-    $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh.Path)
-    foreach ($a in @($pwsh.Argument) + @('-NoProfile', '-NonInteractive', '-Command', $Command)) { $info.ArgumentList.Add($a) }
-    $info.RedirectStandardOutput = $true
-    $info.UseShellExecute = $false
-    $child = [System.Diagnostics.Process]::Start($info)
-    try {
-        $deadline = [datetime]::UtcNow.AddSeconds($TimeoutSeconds)
-        while ($true) {
-            $left = [int]($deadline - [datetime]::UtcNow).TotalMilliseconds
-            if ($left -le 0) { return $null }
-            $read = $child.StandardOutput.ReadLineAsync()
-            if (-not $read.Wait($left)) { return $null }
-            $line = $read.Result
-            if ($null -eq $line) { return $null }
-            if ($line.StartsWith("$($Answer): ", [System.StringComparison]::Ordinal)) { return $line.TrimEnd() }
-        }
-    }
-    finally {
-        if (-not $child.HasExited) { $child.Kill($true) }
-        $null = $child.WaitForExit(10000)
-        $child.Dispose()
-    }
 }
 
 Export-ModuleMember -Function Get-TestModulePath, Get-TestPwshCommand, Get-TestSkipReason
