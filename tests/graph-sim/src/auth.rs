@@ -452,8 +452,18 @@ impl<'a> Endpoint<'a> {
             return Err((50027, format!("The audience claim value is invalid '{}'. The audience must be the token endpoint, e.g. {}/{}/oauth2/v2.0/token.", claims.get("aud").cloned().unwrap_or(Value::Null), self.base_url, self.tenant_id)));
         }
         let now = unix_now();
-        let exp = claims.get("exp").and_then(Value::as_f64).ok_or_else(|| malformed("the 'exp' claim is missing"))?;
-        let nbf = claims.get("nbf").and_then(Value::as_f64).unwrap_or(0.0);
+        // NumericDate claims as JSON numbers (RFC 7519 and the example on
+        // https://learn.microsoft.com/en-us/entra/identity-platform/certificate-credentials)
+        // or as strings of digits: MSAL.NET, which Azure.Identity's
+        // ClientCertificateCredential uses, writes `"exp":"1796036375"`
+        // (its Internal/JsonWebToken.cs), and Entra ID accepts its assertions.
+        let time_claim = |k: &str| match claims.get(k) {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok().filter(|v| v.is_finite()),
+            _ => None,
+        };
+        let exp = time_claim("exp").ok_or_else(|| malformed("the 'exp' claim is missing or not a NumericDate"))?;
+        let nbf = time_claim("nbf").unwrap_or(0.0);
         if exp <= now || nbf > now + 300.0 {
             return Err((700024, "Client assertion is not within its valid time range.".to_string()));
         }

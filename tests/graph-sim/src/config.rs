@@ -197,6 +197,10 @@ pub struct Config {
     pub page_shape: PageShape,
     /// `--writeback-validation store|strict` (default store).
     pub writeback_validation: WritebackValidation,
+    /// `--tls-cert`/`--tls-key`: serve https with this PEM certificate
+    /// (chain) and private key; the base URL is then `https://`.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -224,6 +228,8 @@ impl Default for Config {
             quiet: false,
             page_shape: PageShape::Full,
             writeback_validation: WritebackValidation::Store,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -277,6 +283,10 @@ usage: graph-sim [flags]
                              (default store, as the service is known to do),
                              or strict: also refused where the project's rules
                              refuse it (an assumption, see README)
+  --tls-cert FILE            serve https with this PEM certificate (chain);
+                             needs --tls-key; the base URL is https://
+  --tls-key FILE             the certificate's PEM private key (PKCS#8,
+                             RSA or EC)
   --quiet                    no summary on stderr
   --help                     this text
 ";
@@ -391,6 +401,8 @@ impl Config {
                         .ok_or_else(|| format!("--writeback-validation: '{}' is not store or strict", v))?;
                 }
                 "--quiet" => c.quiet = true,
+                "--tls-cert" => c.tls_cert = Some(PathBuf::from(value(&mut it)?)),
+                "--tls-key" => c.tls_key = Some(PathBuf::from(value(&mut it)?)),
                 other => return Err(format!("unknown flag '{}'", other)),
             }
         }

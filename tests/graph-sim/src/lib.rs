@@ -15,6 +15,7 @@ pub mod graph;
 pub mod server;
 pub mod store;
 pub mod throttle;
+pub mod tls;
 pub mod util;
 mod tenant_file;
 
@@ -181,11 +182,16 @@ impl Drop for Running {
 /// Builds the tenant, binds, and serves on a background thread.
 pub fn start(mut cfg: Config) -> Result<Running, String> {
     cfg.faults.clock_speed = cfg.throttle_speed;
+    let tls = match (&cfg.tls_cert, &cfg.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    };
     let (tenant, apps) = build_tenant(&cfg)?;
     let listener = std::net::TcpListener::bind(cfg.listen).map_err(|e| format!("--listen {}: {}", cfg.listen, e))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let base_url = format!("http://{}", addr);
+    let base_url = format!("{}://{}", if tls.is_some() { "https" } else { "http" }, addr);
     let (tx, _rx) = tokio::sync::watch::channel(false);
     let auth_cfg = AuthConfig {
         token_lifetime: cfg.token_lifetime,
@@ -219,7 +225,7 @@ pub fn start(mut cfg: Config) -> Result<Running, String> {
         .name("graph-sim-server".into())
         .spawn(move || {
             runtime.block_on(async move {
-                match server::serve(server_sim, listener) {
+                match server::serve(server_sim, listener, tls) {
                     Ok(fut) => {
                         let _ = ready_tx.send(Ok(()));
                         fut.await;

@@ -29,23 +29,49 @@ impl std::fmt::Display for ConnectionReset {
 
 impl std::error::Error for ConnectionReset {}
 
-pub fn serve(sim: Arc<Sim>, listener: std::net::TcpListener) -> Result<impl Future<Output = ()>, String> {
-    let mut rx = sim.shutdown.subscribe();
-    let builder = hyper::Server::from_tcp(listener).map_err(|e| e.to_string())?;
-    let make = make_service_fn(move |_conn| {
-        let sim = sim.clone();
-        async move { Ok::<_, Infallible>(service_fn(move |req| handle(sim.clone(), req))) }
-    });
-    let server = builder.http1_keepalive(true).serve(make).with_graceful_shutdown(async move {
-        while !*rx.borrow() {
-            if rx.changed().await.is_err() {
-                break;
+/// Serves plain HTTP, or https with `tls` (`--tls-cert`/`--tls-key`).
+/// Must be called inside a tokio runtime.
+pub fn serve(
+    sim: Arc<Sim>,
+    listener: std::net::TcpListener,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> Result<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>, String> {
+    let stopped = |sim: &Sim| {
+        let mut rx = sim.shutdown.subscribe();
+        async move {
+            while !*rx.borrow() {
+                if rx.changed().await.is_err() {
+                    break;
+                }
             }
         }
-    });
-    Ok(async move {
-        let _ = server.await;
-    })
+    };
+    let shutdown = stopped(&sim);
+    match tls {
+        None => {
+            let builder = hyper::Server::from_tcp(listener).map_err(|e| e.to_string())?;
+            let make = make_service_fn(move |_conn| {
+                let sim = sim.clone();
+                async move { Ok::<_, Infallible>(service_fn(move |req| handle(sim.clone(), req))) }
+            });
+            let server = builder.http1_keepalive(true).serve(make).with_graceful_shutdown(shutdown);
+            Ok(Box::pin(async move {
+                let _ = server.await;
+            }))
+        }
+        Some(config) => {
+            let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+            let incoming = crate::tls::TlsIncoming::new(listener, config, stopped(&sim));
+            let make = make_service_fn(move |_conn| {
+                let sim = sim.clone();
+                async move { Ok::<_, Infallible>(service_fn(move |req| handle(sim.clone(), req))) }
+            });
+            let server = hyper::Server::builder(incoming).http1_keepalive(true).serve(make).with_graceful_shutdown(shutdown);
+            Ok(Box::pin(async move {
+                let _ = server.await;
+            }))
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]
