@@ -180,6 +180,19 @@ test-timing: setup
 test-sim: setup
 	$(CARGO) test -p graph-sim
 
+# Microsoft's Graph .NET SDK (Microsoft.Graph) and Azure.Identity against
+# graph-sim over https: the SDK's own PageIterator, PATCH, $batch,
+# ODataError and RetryHandler, and sign-in with a secret and a certificate
+# (tests/sdk-conformance/Program.cs; its packages come from NuGet).
+.PHONY: test-sdk
+SDK_TEST_PROJECT := tests/sdk-conformance/SdkConformance.csproj
+test-sdk: setup
+	$(CARGO) build --quiet -p graph-sim
+	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+	  $(DOTNET) build $(SDK_TEST_PROJECT) -c Release -nologo -v quiet
+	DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+	  $(DOTNET) tests/sdk-conformance/bin/Release/net10.0/SdkConformance.dll $(GRAPH_SIM)
+
 # ---------------------------------------------------------------- Benchmarks
 # `make bench` (not part of `make test`): builds the release library, the
 # module, graph-sim and the contenders, then runs bench/run.py, which takes
