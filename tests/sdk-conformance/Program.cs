@@ -85,6 +85,16 @@ var graphScopes = new[] { "https://graph.microsoft.com/.default" };
 
 var work = Directory.CreateTempSubdirectory("sdk-conformance-");
 var sims = new List<Process>();
+// A hang (graph-sim never answering, a retry loop) fails the run instead of
+// holding up the suite: the checks take about 10 s.
+var limit = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("SDK_CONFORMANCE_TIMEOUT"), out var secs) ? secs : 300);
+using var watchdog = new Timer(_ =>
+{
+    Console.WriteLine($"FAIL the checks did not finish within {limit.TotalSeconds:F0} s");
+    foreach (var p in sims.ToArray()) { try { p.Kill(); } catch (Exception) { } }
+    Console.WriteLine($"{passed} passed, {failed + 1} failed");
+    Environment.Exit(1);
+}, null, limit, Timeout.InfiniteTimeSpan);
 try
 {
     // -- The server certificate (TLS) and the app's certificate (sign-in).
@@ -365,6 +375,11 @@ try
         return (seen.Count == 60 && seen.Distinct().Count() == 60 && reads == 15 && throttled > 0 && waited,
             $"{seen.Count}/60 listed, {reads}/15 read, {throttled} answers were 429 (Retry-After: 1), {sw.Elapsed.TotalSeconds:F1} s");
     });
+}
+catch (Exception e)
+{
+    // Setting up (certificates, starting graph-sim) failed.
+    Check("setting up", false, $"{e.GetType().Name}: {Short(e.Message)}");
 }
 finally
 {
