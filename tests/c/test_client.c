@@ -1909,6 +1909,30 @@ static void test_faults(void) {
   sim_stop(&sim);
 }
 
+/* Pages that are short or empty but still carry an @odata.nextLink (graph-sim
+   --page-shape), as the service can send: every group exactly once. */
+static void test_page_shapes(void) {
+  const char *shapes[] = {"short", "with-empty"};
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    const char *args[] = {"--groups", "700", "--seed", "12", "--throttle", "off", "--page-shape", shapes[i], NULL};
+    sim_t sim;
+    if (!CHECK(sim_start(&sim, args))) return;
+    gwb_client *c = token_client(&sim, "");
+    gwb_error *err = NULL;
+    if (c) {
+      strvec all = {0};
+      size_t pages = 0;
+      CHECK_OK(list_all(c, "{\"pageSize\":100}", &all, &pages, &err), err);
+      CHECK_UINT(all.n, 700);
+      CHECK_UINT(distinct_ids(&all), 700);
+      CHECK(pages > 14);
+      sv_free(&all);
+      gwb_client_free(c);
+    }
+    sim_stop(&sim);
+  }
+}
+
 /* ------------------------------------------------------------------ main */
 
 int main(int argc, char **argv) {
@@ -1979,6 +2003,9 @@ int main(int argc, char **argv) {
   t = now_s();
   test_faults();
   fprintf(stderr, "faults: %.1f s\n", now_s() - t);
+  t = now_s();
+  test_page_shapes();
+  fprintf(stderr, "short and empty pages: %.1f s\n", now_s() - t);
   fprintf(stderr, "total: %.1f s%s\n", now_s() - t0, quick ? " (quick)" : "");
 
   int failed = atomic_load(&failures);
