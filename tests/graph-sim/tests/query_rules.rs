@@ -50,6 +50,8 @@ fn filters_by_default_advanced_only_and_never() {
         "membershipRule eq 'x'",
         "resourceProvisioningOptions/any(x:x eq 'Team')",
         "mailEnabled in (true)",
+        "isAssignableToRole in (true, false)",
+        "onPremisesSyncEnabled in (false)",
         "displayName in ('a','b')",
         "hasMembersWithLicenseErrors eq true",
     ] {
