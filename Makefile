@@ -15,6 +15,11 @@ all: build
 setup:
 	@./scripts/setup.sh
 
+# setup, plus the Windows cross-build's toolchain and wine (the Windows targets).
+.PHONY: setup-windows
+setup-windows:
+	@GWB_SETUP_WINDOWS=1 ./scripts/setup.sh
+
 build: setup
 	$(CARGO) build --workspace
 
@@ -279,7 +284,7 @@ WIN_PWSH_CC ?= x86_64-w64-mingw32-gcc
 WIN_MODULE_DIR := target/windows/module/GroupWriteback
 WIN_ABI99 := target/windows/abi99/group_writeback.dll
 
-pwsh-windows: setup $(WIN_PWSH_HOST)
+pwsh-windows: setup-windows $(WIN_PWSH_HOST)
 
 $(WIN_PWSH_HOST): $(WIN_PWSH_SRC)
 	rm -rf $(WIN_PWSH_DIR).new
@@ -330,7 +335,7 @@ test-windows-pwsh: pwsh-windows module-windows
 # built for Windows and run under wine (scripts/windows/test-rust.sh).
 .PHONY: windows test-windows-dll test-windows-rust
 
-windows: setup
+windows: setup-windows
 	scripts/windows/build.sh
 
 test-windows-dll: windows build

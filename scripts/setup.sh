@@ -6,8 +6,9 @@
 #     git-ignored .cargo/config.toml. Force one with GWB_CRATE_SOURCE=debian
 #     or GWB_CRATE_SOURCE=crates-io.
 #   - PowerShell 7 (a .NET global tool) and Pester 5 (into .tools/).
-#   - The Windows cross-build's toolchain, wine, and a mirror of the
-#     workspace for it under target/windows/ (scripts/setup-windows.sh).
+#   - With GWB_SETUP_WINDOWS=1 (make setup-windows): the Windows
+#     cross-build's toolchain, wine, and a mirror of the workspace for it
+#     under target/windows/ (scripts/setup-windows.sh).
 #
 # Quiet when everything is in place; on failure it says what is missing.
 set -euo pipefail
@@ -139,8 +140,10 @@ fi
 # ---------------------------------------------------------------- Windows
 # The win-x64 cross-build (make windows) and its tests under wine, from
 # Debian's toolchain and packaged crates (scripts/setup-windows.sh). Where
-# there is no dpkg, make windows says what it misses.
-if command -v dpkg-query >/dev/null 2>&1; then
+# there is no dpkg, make windows says what it misses. Only for the targets
+# that need it (make setup-windows sets GWB_SETUP_WINDOWS=1): make demo and
+# a Linux build do not install wine.
+if [ "${GWB_SETUP_WINDOWS:-0}" = 1 ] && command -v dpkg-query >/dev/null 2>&1; then
   # shellcheck source=scripts/setup-windows.sh
   . "$root/scripts/setup-windows.sh"
   setup_windows
