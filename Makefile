@@ -40,7 +40,7 @@ demo: module
 # Every suite, its output kept under target/test-logs/ and scanned for test
 # secrets, with one summary line at the end (scripts/test.sh).
 TEST_SUITES := test-rust test-header test-c test-c-valgrind test-pwsh test-net472 \
-  test-windows-dll test-windows-rust test-windows-c test-windows-pwsh test-package
+  test-sdk test-windows-dll test-windows-rust test-windows-c test-windows-pwsh test-package
 test: setup
 	./scripts/test.sh $(TEST_SUITES)
 
