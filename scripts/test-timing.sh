@@ -11,7 +11,11 @@
 # graph-sim's throttling, fault and device code tests, the C client program
 # under AddressSanitizer (bulk under a quota, cancellation, faults) and under
 # valgrind (the same, about 30 times slower), and the Pester tests of the
-# cmdlets against graph-sim (Faults, GraphCommands).
+# cmdlets against graph-sim (Faults, GraphCommands); listings over short and
+# empty pages (tests/paging_shapes.rs); Microsoft's .NET SDK meeting throttling
+# (tests/sdk-conformance, built by make test-sdk); and, under wine, the C
+# client program and those Pester tests in PowerShell for Windows (built by
+# make test-windows-c and make test-windows-pwsh).
 # "loaded" keeps every core busy with `stress-ng --cpu N` (Debian's package,
 # installed when missing and possible) or, failing that, a busy loop per core.
 # A failed run's output is kept in target/timing-logs/.
@@ -69,7 +73,7 @@ if [ "$mode" = loaded ]; then
   fi
 fi
 
-all_suites=(rust-client rust-faults rust-auth sim-throttle sim-auth c-client c-valgrind pester)
+all_suites=(rust-client rust-faults rust-auth rust-paging sim-throttle sim-auth c-client c-valgrind pester sdk win-c-client win-pester)
 read -r -a suites <<<"${SUITES:-${all_suites[*]}}"
 for s in "${suites[@]}"; do
   case " ${all_suites[*]} " in *" $s "*) ;; *) echo "test-timing: no suite '$s' (the suites: ${all_suites[*]})" >&2; exit 2 ;; esac
@@ -87,6 +91,13 @@ run_suite() {
     c-client) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_client "$root/target/debug/graph-sim" ;;
     c-valgrind) valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
                   --num-callers=40 --suppressions=tests/c/valgrind.supp tests/c/build/test_client_valgrind --quick "$root/target/debug/graph-sim" ;;
+    rust-paging) cargo test --quiet --test paging_shapes ;;
+    # Microsoft's .NET SDK against graph-sim: its throttling checks (make test-sdk builds it).
+    sdk) dotnet tests/sdk-conformance/bin/Release/net10.0/SdkConformance.dll "$root/target/debug/graph-sim" ;;
+    # The C client and the cmdlets' Graph tests under wine (make test-windows-c, make test-windows-pwsh build them).
+    win-c-client) scripts/wine.sh tests/c/build/windows/test_client.exe "$(scripts/wine.sh winepath -w "$root/target/windows/bin/graph-sim.exe" | tr -d '\r')" ;;
+    win-pester) GWB_TEST_MODULE_DIR=target/windows/module/GroupWriteback scripts/wine.sh target/windows/pwsh/PwshHost.exe -NoProfile -NonInteractive \
+                  -File tests/powershell/Invoke-Tests.ps1 -Output None -Path tests/powershell/Faults.Tests.ps1, tests/powershell/GraphCommands.Tests.ps1 ;;
     pester) pwsh -NoProfile -NonInteractive -Command "& tests/powershell/Invoke-Tests.ps1 -Output None \
               -Path tests/powershell/Faults.Tests.ps1, tests/powershell/GraphCommands.Tests.ps1; exit \$LASTEXITCODE" ;;
   esac
