@@ -28,7 +28,10 @@ BeforeAll {
             @{ id = $ids.MailSecurity; displayName = 'MESG probe'; groupTypes = @(); securityEnabled = $true; mailEnabled = $true; mailNickname = 'mesgprobe'; mail = 'mesgprobe@graphsim.onmicrosoft.com'
                 writebackConfiguration = @{ isEnabled = $null; onPremisesGroupType = 'UniversalSecurityGroup' } },
             @{ id = $ids.Unified; displayName = 'Sales probe'; groupTypes = @('Unified'); securityEnabled = $false; mailEnabled = $true; mailNickname = 'salesprobe'; mail = 'salesprobe@graphsim.onmicrosoft.com'
-                writebackConfiguration = @{ isEnabled = $true; onPremisesGroupType = 'universalDistributionGroup' } })
+                writebackConfiguration = @{ isEnabled = $true; onPremisesGroupType = 'universalDistributionGroup' } },
+            # Only for the restore-failure test (left with a type it cannot clear).
+            @{ id = '66666666-6666-4666-8666-666666666666'; displayName = 'SG untyped probe'; groupTypes = @(); securityEnabled = $true; mailEnabled = $false; mailNickname = 'sguntyped'
+                writebackConfiguration = @{ isEnabled = $false; onPremisesGroupType = $null } })
     }
     $script:tenantFile = Join-Path -Path $TestDrive -ChildPath 'probe-tenant.json'
     Set-Content -LiteralPath $tenantFile -Value ($tenant | ConvertTo-Json -Depth 10) -Encoding utf8
@@ -156,5 +159,23 @@ Describe 'Test-GroupWritebackService where the service and graph-sim differ (--w
         $result = Invoke-Probe $store $ids.Security @{ SimulatorEndpoint = $strict.Url; SimulatorAccessToken = $secure }
         Get-MismatchId $result | Should -Be @('W1', 'W2', 'W3', 'W4')
         $result.Report | Should -Match "a running graph-sim at $([regex]::Escape($strict.Url))"
+    }
+}
+
+Describe 'Test-GroupWritebackService when the group cannot be restored' {
+    It 'says so loudly and gives the PATCH body to restore by hand (-AllowTypeChange on a group without a type)' {
+        $untyped = '66666666-6666-4666-8666-666666666666'
+        $out = Invoke-Probe $store $untyped @{ AllowTypeChange = $true } 3>&1
+        $warnings = @($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+        $result = $out | Where-Object { $_ -isnot [System.Management.Automation.WarningRecord] }
+        $warnings.Count | Should -Be 1
+        $result.Restored | Should -BeFalse
+        $result.RestoreBody | Should -Be '{"writebackConfiguration":{"onPremisesGroupType":null}}'
+        "$warnings" | Should -Match "RESTORING GROUP $untyped FAILED"
+        "$warnings" | Should -Match ([regex]::Escape('{"writebackConfiguration":{"onPremisesGroupType":null}}'))
+        $result.Report | Should -Match '\*\*Restored: NO\*\*'
+        # After the first row could not be undone, no further PATCH was sent.
+        ($result.Rows | Where-Object Id -EQ 'W3').Skipped | Should -Match '^not sent: restoring after W1 failed'
+        (Get-TestSimGroup -Sim $store -Id $untyped).writebackConfiguration.isEnabled | Should -BeFalse
     }
 }
