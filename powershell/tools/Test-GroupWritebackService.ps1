@@ -140,6 +140,10 @@ if ($SimulatorEndpoint -and $null -eq $SimulatorAccessToken) {
     throw 'Test-GroupWritebackService: -SimulatorEndpoint needs -SimulatorAccessToken (the graph-sim''s --static-token or a token it issued).'
 }
 $Endpoint = $Endpoint.TrimEnd('/')
+$endpointUri = $null
+if (-not [uri]::TryCreate($Endpoint, [UriKind]::Absolute, [ref]$endpointUri) -or ($endpointUri.Scheme -ne 'https' -and -not ($endpointUri.Scheme -eq 'http' -and $endpointUri.IsLoopback))) {
+    throw "Test-GroupWritebackService: -Endpoint '$Endpoint' must be an https URL (plain http only on loopback, for graph-sim): the token is sent to it."
+}
 if (-not $PSCmdlet.ShouldProcess("group $GroupId at $Endpoint", 'send writeback PATCHes (each restored afterwards) and read-only probe queries')) {
     return
 }
@@ -154,6 +158,14 @@ function New-ProbeTarget([string] $Name, [string] $Base, [securestring] $Token) 
 function ConvertTo-Query([System.Collections.Specialized.OrderedDictionary] $Query) {
     if ($null -eq $Query -or $Query.Count -eq 0) { return '' }
     '?' + (($Query.GetEnumerator() | ForEach-Object { "$($_.Key)=$([uri]::EscapeDataString([string]$_.Value))" }) -join '&')
+}
+
+# Whether Url is on the same scheme, host and port as Base: the token is sent nowhere else.
+function Test-SameAuthority([string] $Url, [string] $Base) {
+    $u = $null
+    if (-not [uri]::TryCreate($Url, [UriKind]::Absolute, [ref]$u)) { return $false }
+    $b = [uri]$Base
+    $u.Scheme -eq $b.Scheme -and $u.Host -eq $b.Host -and $u.Port -eq $b.Port
 }
 
 function Get-VersionBase($Target, [string] $Version) {
@@ -466,7 +478,10 @@ function Get-ProbeRow([hashtable] $Group, [hashtable] $Original) {
             param($t, $r)
             $first = Send-ProbeRequest -Target $t -Method GET -Url "$($t.Base)/groups$(ConvertTo-Query ([ordered]@{ '$count' = 'true'; '$select' = 'id'; '$top' = '1' }))" -Headers @{ ConsistencyLevel = 'eventual' }
             $value = 'no second page'
-            if ($first.Status -eq 200 -and $first.Json.ContainsKey('@odata.nextLink')) {
+            if ($first.Status -eq 200 -and $first.Json.ContainsKey('@odata.nextLink') -and -not (Test-SameAuthority ([string]$first.Json['@odata.nextLink']) $t.Base)) {
+                $value = 'nextLink on another host: not followed (the token goes to the endpoint only)'
+            }
+            elseif ($first.Status -eq 200 -and $first.Json.ContainsKey('@odata.nextLink')) {
                 $second = Send-ProbeRequest -Target $t -Method GET -Url ([string]$first.Json['@odata.nextLink']) -Headers @{ ConsistencyLevel = 'eventual' }
                 $c1 = if ($first.Json.ContainsKey('@odata.count')) { 'present' } else { 'absent' }
                 $c2 = if ($second.Json -is [hashtable] -and $second.Json.ContainsKey('@odata.count')) { 'present' } else { 'absent' }

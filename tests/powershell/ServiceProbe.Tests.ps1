@@ -71,6 +71,10 @@ Describe 'Test-GroupWritebackService refuses to run' {
         (Get-TestSimStat -Sim $store).requests | Should -Be $before
     }
 
+    It 'with a plain http endpoint that is not loopback (the token would travel in clear)' {
+        { & $probe -GroupId $ids.Security -AccessToken $secure -Endpoint 'http://graph.example.com/beta' -Confirm:$false } | Should -Throw '*must be an https URL*'
+    }
+
     It 'with -WhatIf, sending nothing' {
         $before = (Get-TestSimStat -Sim $store).requests
         $out = & $probe -GroupId $ids.Security -AccessToken $secure -Endpoint "$($store.Url)/beta" -Confirm:$false -WhatIf
