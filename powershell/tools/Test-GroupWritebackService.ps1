@@ -173,7 +173,8 @@ function Get-VersionBase($Target, [string] $Version) {
     $Target.Base
 }
 
-# Sends one request; returns Status, Code (error.code), Message, Json (hashtable), Text, WwwAuthenticate.
+# Sends one request; returns Status, Code (error.code), Message, Json (hashtable), Text, WwwAuthenticate,
+# Headers (the answer's headers, names case-insensitive, values joined with ', ').
 function Send-ProbeRequest {
     param($Target, [string] $Method, [string] $Url, [hashtable] $Headers = @{}, [string] $Body, [string] $ContentType = 'application/json', [switch] $NoAuth)
     $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $Url)
@@ -191,7 +192,7 @@ function Send-ProbeRequest {
         $response = $Target.Client.SendAsync($request).GetAwaiter().GetResult()
     }
     catch {
-        return [pscustomobject]@{ Status = 0; Code = 'no answer'; Message = $_.Exception.GetBaseException().Message; Json = $null; Text = ''; WwwAuthenticate = $false }
+        return [pscustomobject]@{ Status = 0; Code = 'no answer'; Message = $_.Exception.GetBaseException().Message; Json = $null; Text = ''; WwwAuthenticate = $false; Headers = @{} }
     }
     finally {
         $request.Dispose()
@@ -207,6 +208,8 @@ function Send-ProbeRequest {
         $code = [string]$json['error']['code']
         $message = [string]$json['error']['message']
     }
+    $headersSeen = @{}
+    foreach ($h in @($response.Headers) + @($response.Content.Headers)) { $headersSeen[$h.Key] = ($h.Value -join ', ') }
     $answer = [pscustomobject]@{
         Status          = [int]$response.StatusCode
         Code            = $code
@@ -214,6 +217,7 @@ function Send-ProbeRequest {
         Json            = $json
         Text            = $text
         WwwAuthenticate = ($response.Headers.WwwAuthenticate.Count -gt 0)
+        Headers         = $headersSeen
     }
     $response.Dispose()
     $answer
@@ -498,6 +502,30 @@ function Get-ProbeRow([hashtable] $Group, [hashtable] $Original) {
             $a | Add-Member -NotePropertyName Value -NotePropertyValue $(if ($a.WwwAuthenticate) { 'WWW-Authenticate present' } else { 'WWW-Authenticate absent' }) -PassThru
         }
         Expect = @{ Status = 401; Code = 'InvalidAuthenticationToken'; Value = 'WWW-Authenticate present' } }
+    & $add @{ Id = 'R21'; Write = $false; Skip = $null; Provenance = '`client-request-id` echoed; `request-id`; `OData-Version: 4.0` on a top-level answer'
+        Request = 'GET /groups/{id}?$select=id with client-request-id: {a GUID}'
+        Send = {
+            param($t, $r)
+            $sentId = [guid]::NewGuid().ToString()
+            $a = Send-ProbeRequest -Target $t -Method GET -Url "$($t.Base)/groups/$GroupId`?`$select=id" -Headers @{ 'client-request-id' = $sentId }
+            $echo = if ($a.Headers.ContainsKey('client-request-id') -and $a.Headers['client-request-id'] -eq $sentId) { 'echoed' } else { 'not echoed' }
+            $rid = if ($a.Headers.ContainsKey('request-id')) { 'present' } else { 'absent' }
+            $odata = if ($a.Headers.ContainsKey('OData-Version')) { $a.Headers['OData-Version'] } else { 'absent' }
+            $a | Add-Member -NotePropertyName Value -NotePropertyValue "client-request-id $echo; request-id $rid; OData-Version $odata" -PassThru
+        }
+        Expect = @{ Status = 200; Code = ''; Value = 'client-request-id echoed; request-id present; OData-Version 4.0' } }
+    & $add @{ Id = 'R22'; Write = $false; Skip = $null; Provenance = 'options without `$` ignored on v1.0 (`top=1`)'
+        Request = 'GET /v1.0/groups?top=1&$select=id'
+        Send = {
+            param($t, $r)
+            $a = Send-ProbeRequest -Target $t -Method GET -Url "$(Get-VersionBase $t 'v1.0')/groups?top=1&`$select=id"
+            $value = ''
+            if ($a.Status -eq 200 -and $a.Json -is [hashtable] -and $a.Json.ContainsKey('value')) {
+                $value = if (@($a.Json['value']).Count -le 1) { 'top=1 honoured (one group)' } else { 'top=1 ignored (more than one group)' }
+            }
+            $a | Add-Member -NotePropertyName Value -NotePropertyValue $value -PassThru
+        }
+        Expect = @{ Status = 200; Code = ''; Value = 'top=1 ignored (more than one group)' } }
     & $add @{ Id = 'B1'; Write = $false; Skip = $null; Provenance = '`$batch`: an absolute sub-request URL is a 400 sub-response'
         Request = 'POST /$batch [GET {endpoint}/groups/{id}?$select=id (absolute)]'
         Send = { param($t, $r) Invoke-BatchRow $t @(@{ id = '1'; method = 'GET'; url = "$($t.Base)/groups/$GroupId`?`$select=id" }) }
