@@ -98,9 +98,11 @@ Return an object (Rows, Report, Restored, RestoreBody) instead of the report's t
 
 .EXAMPLE
 $token = az account get-access-token --resource https://graph.microsoft.com --query accessToken -o tsv | ConvertTo-SecureString -AsPlainText -Force
-pwsh -File powershell/tools/Test-GroupWritebackService.ps1 -GroupId 0f6e3c1a-... -AccessToken $token -Confirm -ReportPath probe.md
+./powershell/tools/Test-GroupWritebackService.ps1 -GroupId 0f6e3c1a-... -AccessToken $token -Confirm -ReportPath probe.md
 
-(From within pwsh: & ./powershell/tools/Test-GroupWritebackService.ps1 -GroupId ... -AccessToken $token -Confirm)
+Run from pwsh (a SecureString cannot be given on a shell's command line). Asks
+once, sends the probe, restores the group, prints the report and writes it to
+probe.md.
 #>
 [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
 [OutputType([string], [pscustomobject])]

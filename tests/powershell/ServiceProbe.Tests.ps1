@@ -75,6 +75,12 @@ Describe 'Test-GroupWritebackService refuses to run' {
         { & $probe -GroupId $ids.Security -AccessToken $secure -Endpoint 'http://graph.example.com/beta' -Confirm:$false } | Should -Throw '*must be an https URL*'
     }
 
+    It 'when the group cannot be read, having changed nothing' {
+        $writes = (Get-TestSimStat -Sim $store).writes
+        { & $probe -GroupId ([guid]::NewGuid()) -AccessToken $secure -Endpoint "$($store.Url)/beta" -Confirm:$false } | Should -Throw '*answered 404 Request_ResourceNotFound*nothing was changed*'
+        (Get-TestSimStat -Sim $store).writes | Should -Be $writes
+    }
+
     It 'with -WhatIf, sending nothing' {
         $before = (Get-TestSimStat -Sim $store).requests
         $out = & $probe -GroupId $ids.Security -AccessToken $secure -Endpoint "$($store.Url)/beta" -Confirm:$false -WhatIf
