@@ -1005,12 +1005,18 @@ const char *gwb_onprem_type_name(uint32_t onprem_type);
 const char *gwb_cloud_name(uint32_t n);
 
 /**
- * Azure Identity's environment variables that the `environment` sign-in
- * reads, as a JSON object from the option each stands for to its name
+ * The environment variables the sign-in methods read (Azure Identity's),
+ * as a JSON object from the option each stands for to its name
  * (`{"tenantId": "AZURE_TENANT_ID", "clientId": ..., "clientSecret": ...,
  * "certificatePath": ..., "certificatePassword": ..., "authorityHost":
- * ...}`): a host that keeps its own environment (PowerShell on Linux and
- * macOS does) reads them by these names. Static.
+ * ..., "federatedTokenFile": "AZURE_FEDERATED_TOKEN_FILE",
+ * "identityEndpoint": "IDENTITY_ENDPOINT", "identityHeader":
+ * "IDENTITY_HEADER", "imdsEndpoint": "IMDS_ENDPOINT",
+ * "podIdentityAuthorityHost": "AZURE_POD_IDENTITY_AUTHORITY_HOST"}`): a host
+ * that keeps its own environment (PowerShell on Linux and macOS does)
+ * reads them by these names and passes them in the client option
+ * `environment`, except the secret ones (`clientSecret`, `identityHeader`),
+ * which go as the secret. Static.
  */
 const char *gwb_environment_variables_json(void);
 
@@ -1057,8 +1063,12 @@ const char *gwb_refusal_name(uint32_t refusal);
  * `cloud` ("Global", "USGov", "USGovDoD", "China"), `endpoint` (a Graph
  * base URL such as the simulated tenant's; https, or http on loopback
  * only), `authority` (sign-in base URL), `auth` ("accessToken",
- * "clientSecret", "certificate", "deviceCode", "environment"), `tenantId`,
- * `clientId`, `certificatePem`, `certificatePath`, `timeoutSeconds` (100),
+ * "clientSecret", "certificate", "deviceCode", "environment",
+ * "managedIdentity", "workloadIdentity", "clientAssertion"), `tenantId`,
+ * `clientId`, `certificatePem`, `certificatePath`, `federatedTokenFile`,
+ * `environment` (an object of the variables named by
+ * `gwb_environment_variables_json` and their values, read instead of the
+ * process's environment), `timeoutSeconds` (100),
  * `maxRetries` (8: failures other than throttling), `maxRetryWaitSeconds`
  * (300: the most time one request or change spends being retried, the
  * only bound while Graph answers 429), `writesPerSecond` (20: 3,000 per
@@ -1068,8 +1078,18 @@ const char *gwb_refusal_name(uint32_t refusal);
  * positive; the service's answers slow them down (see
  * `gwb_client_context_json`).
  *
+ * "managedIdentity" signs in as the system-assigned managed identity, or
+ * as the user-assigned one whose client id is `clientId`, from the endpoint
+ * the environment names: App Service, Functions and Azure Automation
+ * (`IDENTITY_ENDPOINT` and `IDENTITY_HEADER`), else the instance metadata
+ * service (169.254.169.254, or `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+ * "workloadIdentity" sends the federated token file's content (read at
+ * each token request) as a client assertion; "clientAssertion" sends the
+ * secret as one.
+ *
  * `secret` (NULL when the method needs none) is the access token, the
- * client secret, or the certificate's private key PEM. It is copied; the
+ * client secret, the certificate's private key PEM, a client assertion, or
+ * (managedIdentity) the identity header. It is copied; the
  * library never prints it and wipes its copy when the client is freed.
  *
  * Nothing is sent until the first call that needs Graph (or
@@ -1099,7 +1119,10 @@ void gwb_client_free(gwb_client *client);
 
 /**
  * What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
- * `authority`, `auth`, `tenantId`, `clientId` (never a secret), and its
+ * `authority`, `auth`, `tenantId`, `clientId`, `identity` (a managed
+ * identity's kind: "systemAssigned" or "userAssigned", else null),
+ * `tokenSource` (a managed identity's endpoint, "imds" or "appService", or
+ * the federated token file; else null) (never a secret), and its
  * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
  * configured ones until the service's answers slow them down). On success
  * `*json_out` is a new string, freed with `gwb_string_free`.

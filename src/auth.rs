@@ -60,14 +60,23 @@ pub const DEFAULT_PUBLIC_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e
 
 /// Azure Identity's environment variables the `environment` sign-in reads,
 /// as `(role, name)`: the role is the option it stands for.
-pub const ENVIRONMENT_VARIABLES: [(&str, &str); 6] = [
+pub const ENVIRONMENT_VARIABLES: [(&str, &str); 11] = [
     ("tenantId", ENV_TENANT_ID),
     ("clientId", ENV_CLIENT_ID),
     ("clientSecret", ENV_CLIENT_SECRET),
     ("certificatePath", ENV_CLIENT_CERTIFICATE_PATH),
     ("certificatePassword", ENV_CLIENT_CERTIFICATE_PASSWORD),
     ("authorityHost", ENV_AUTHORITY_HOST),
+    ("federatedTokenFile", ENV_FEDERATED_TOKEN_FILE),
+    ("identityEndpoint", ENV_IDENTITY_ENDPOINT),
+    ("identityHeader", ENV_IDENTITY_HEADER),
+    ("imdsEndpoint", ENV_IMDS_ENDPOINT),
+    ("podIdentityAuthorityHost", ENV_POD_IDENTITY_AUTHORITY_HOST),
 ];
+
+/// The roles of [`ENVIRONMENT_VARIABLES`] whose value is a secret: never
+/// shown, passed to the library as the secret rather than in options.
+pub const SECRET_ENVIRONMENT_ROLES: [&str; 2] = ["clientSecret", "identityHeader"];
 
 pub const ENV_TENANT_ID: &str = "AZURE_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "AZURE_CLIENT_ID";
@@ -75,6 +84,30 @@ pub const ENV_CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
 pub const ENV_CLIENT_CERTIFICATE_PATH: &str = "AZURE_CLIENT_CERTIFICATE_PATH";
 pub const ENV_CLIENT_CERTIFICATE_PASSWORD: &str = "AZURE_CLIENT_CERTIFICATE_PASSWORD";
 pub const ENV_AUTHORITY_HOST: &str = "AZURE_AUTHORITY_HOST";
+/// Workload identity federation (AKS, and any federation writing a token
+/// file): the file holding the federated token, read by Azure.Identity's
+/// `WorkloadIdentityCredential` with `AZURE_CLIENT_ID` and `AZURE_TENANT_ID`
+/// (https://learn.microsoft.com/en-us/dotnet/api/azure.identity.workloadidentitycredential).
+pub const ENV_FEDERATED_TOKEN_FILE: &str = "AZURE_FEDERATED_TOKEN_FILE";
+/// Managed identity on App Service, Functions and Azure Automation (with
+/// `IDENTITY_HEADER`) or on Azure Arc (with `IMDS_ENDPOINT`):
+/// https://learn.microsoft.com/en-us/azure/app-service/overview-managed-identity#rest-endpoint-reference
+pub const ENV_IDENTITY_ENDPOINT: &str = "IDENTITY_ENDPOINT";
+pub const ENV_IDENTITY_HEADER: &str = "IDENTITY_HEADER";
+pub const ENV_IMDS_ENDPOINT: &str = "IMDS_ENDPOINT";
+/// The instance metadata service's address instead of 169.254.169.254, as
+/// Azure.Identity's `ManagedIdentityCredential` (its IMDS source) and MSAL
+/// read it: the token path `/metadata/identity/oauth2/token` is appended.
+pub const ENV_POD_IDENTITY_AUTHORITY_HOST: &str = "AZURE_POD_IDENTITY_AUTHORITY_HOST";
+/// The instance metadata service (IMDS):
+/// https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#get-a-token-using-http
+pub const IMDS_DEFAULT_HOST: &str = "http://169.254.169.254";
+const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+const IMDS_API_VERSION: &str = "2018-02-01";
+/// App Service's REST endpoint version whose header is `X-IDENTITY-HEADER`.
+const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+/// A managed identity endpoint answers in well under this; IMDS is local.
+const MANAGED_IDENTITY_TIMEOUT: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------------------
 // Clouds
@@ -142,6 +175,165 @@ pub enum Credential {
     ClientCertificate { tenant_id: String, client_id: String, private_key_pem: Secret, certificate_pem: String },
     /// Device code flow: a person signs in in a browser.
     DeviceCode { tenant_id: String, client_id: String },
+    /// A managed identity: the system-assigned one (`client_id` None) or a
+    /// user-assigned one by its client id, from `source`.
+    ManagedIdentity { client_id: Option<String>, source: ManagedIdentitySource },
+    /// Client credentials grant with a client assertion issued elsewhere
+    /// (workload identity federation): given, or read from a file at each
+    /// token request (a federated token file rotates).
+    ClientAssertion { tenant_id: String, client_id: String, assertion: Assertion },
+}
+
+/// Where a managed identity's tokens come from, found in the environment as
+/// Azure.Identity's `ManagedIdentityCredential` finds it.
+#[derive(Clone)]
+pub enum ManagedIdentitySource {
+    /// The instance metadata service: `GET {endpoint}?api-version=2018-02-01
+    /// &resource=...` with `Metadata: true`.
+    Imds { endpoint: Url },
+    /// App Service, Functions, Azure Automation: `GET
+    /// {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=...` with
+    /// `X-IDENTITY-HEADER: {IDENTITY_HEADER}`.
+    AppService { endpoint: Url, header: Secret },
+}
+
+impl fmt::Debug for ManagedIdentitySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManagedIdentitySource::Imds { endpoint } => f.debug_struct("Imds").field("endpoint", &endpoint.as_str()).finish(),
+            ManagedIdentitySource::AppService { endpoint, .. } => f
+                .debug_struct("AppService")
+                .field("endpoint", &endpoint.as_str())
+                .field("header", &"[redacted]")
+                .finish(),
+        }
+    }
+}
+
+impl ManagedIdentitySource {
+    /// `"imds"` or `"appService"`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ManagedIdentitySource::Imds { .. } => "imds",
+            ManagedIdentitySource::AppService { .. } => "appService",
+        }
+    }
+
+    /// The source the environment describes, in Azure.Identity's order:
+    /// `IDENTITY_ENDPOINT` with `IDENTITY_HEADER` is App Service (also
+    /// Functions and Azure Automation); `IDENTITY_ENDPOINT` with
+    /// `IMDS_ENDPOINT` is Azure Arc; otherwise the instance metadata service,
+    /// at `AZURE_POD_IDENTITY_AUTHORITY_HOST` when set. `header` (when given)
+    /// is the identity header, instead of `IDENTITY_HEADER`.
+    pub fn from_environment(env: &dyn Fn(&str) -> Option<String>, header: Option<Secret>) -> Result<Self, AuthError> {
+        let plain = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let header = header.filter(|h| !h.expose().trim().is_empty()).or_else(|| {
+            env(ENV_IDENTITY_HEADER).map(Secret::new).filter(|h| !h.expose().trim().is_empty())
+        });
+        match (plain(ENV_IDENTITY_ENDPOINT), header, plain(ENV_IMDS_ENDPOINT)) {
+            (Some(endpoint), Some(header), _) => {
+                if header.expose().chars().any(|c| c.is_control()) {
+                    return Err(AuthError::InvalidCredential(format!("{ENV_IDENTITY_HEADER} contains control characters")));
+                }
+                Ok(ManagedIdentitySource::AppService { endpoint: identity_endpoint(&endpoint, ENV_IDENTITY_ENDPOINT)?, header })
+            }
+            (Some(_), None, Some(_)) => Err(AuthError::InvalidCredential(format!(
+                "{ENV_IDENTITY_ENDPOINT} and {ENV_IMDS_ENDPOINT} describe an Azure Arc-enabled server, whose managed \
+                 identity is not supported yet: use a certificate or a client secret there"
+            ))),
+            (Some(_), None, None) => Err(AuthError::InvalidCredential(format!(
+                "{ENV_IDENTITY_ENDPOINT} is set without {ENV_IDENTITY_HEADER}: the platform sets both (App Service, \
+                 Functions, Azure Automation); is the managed identity turned on?"
+            ))),
+            (None, _, _) => {
+                let host = plain(ENV_POD_IDENTITY_AUTHORITY_HOST).unwrap_or_else(|| IMDS_DEFAULT_HOST.to_string());
+                let base = identity_endpoint(&host, ENV_POD_IDENTITY_AUTHORITY_HOST)?;
+                let endpoint = base
+                    .join(IMDS_TOKEN_PATH)
+                    .map_err(|e| AuthError::InvalidCredential(format!("{ENV_POD_IDENTITY_AUTHORITY_HOST} {host}: {e}")))?;
+                Ok(ManagedIdentitySource::Imds { endpoint })
+            }
+        }
+    }
+
+    fn endpoint(&self) -> &Url {
+        match self {
+            ManagedIdentitySource::Imds { endpoint } | ManagedIdentitySource::AppService { endpoint, .. } => endpoint,
+        }
+    }
+}
+
+/// A managed identity endpoint: plain http is what the platforms serve, so
+/// it is allowed to a loopback or link-local address (IMDS is
+/// 169.254.169.254; App Service's is 127.0.0.1 or localhost); anything else
+/// must be https.
+fn identity_endpoint(text: &str, name: &str) -> Result<Url, AuthError> {
+    let url = Url::parse(text).map_err(|e| AuthError::InvalidCredential(format!("{name} {text:?} is not a URL: {e}")))?;
+    let local = is_loopback(&url) || matches!(url.host(), Some(Host::Ipv4(ip)) if ip.is_link_local());
+    let ok = url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && match url.scheme() {
+            "https" => true,
+            "http" => local,
+            _ => false,
+        };
+    if ok {
+        Ok(url)
+    } else {
+        Err(AuthError::UntrustedUrl(format!("{name} {text} (a managed identity endpoint is https, or http to a loopback or link-local address)")))
+    }
+}
+
+/// A client assertion issued elsewhere.
+#[derive(Clone)]
+pub enum Assertion {
+    /// The assertion itself.
+    Given(Secret),
+    /// A file holding it, read at each token request.
+    File(std::path::PathBuf),
+}
+
+impl fmt::Debug for Assertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Assertion::Given(_) => f.write_str("Given([redacted])"),
+            Assertion::File(p) => f.debug_tuple("File").field(p).finish(),
+        }
+    }
+}
+
+impl Assertion {
+    fn read(&self) -> Result<Secret, AuthError> {
+        match self {
+            Assertion::Given(s) => Ok(s.clone()),
+            Assertion::File(path) => {
+                let bytes = std::fs::read(path).map_err(|e| {
+                    AuthError::InvalidCredential(format!("the federated token file {} cannot be read: {e}", path.display()))
+                })?;
+                let text = match String::from_utf8(bytes) {
+                    Ok(t) => Secret::new(t),
+                    Err(e) => {
+                        let mut b = e.into_bytes();
+                        b.zeroize();
+                        return Err(AuthError::InvalidCredential(format!(
+                            "the federated token file {} is not text",
+                            path.display()
+                        )));
+                    }
+                };
+                let trimmed = text.expose().trim();
+                if trimmed.is_empty() {
+                    return Err(AuthError::InvalidCredential(format!("the federated token file {} is empty", path.display())));
+                }
+                if trimmed.len() == text.expose().len() {
+                    Ok(text)
+                } else {
+                    Ok(Secret::new(trimmed.to_string()))
+                }
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Credential {
@@ -165,6 +357,17 @@ impl fmt::Debug for Credential {
                 .debug_struct("DeviceCode")
                 .field("tenant_id", tenant_id)
                 .field("client_id", client_id)
+                .finish(),
+            Credential::ManagedIdentity { client_id, source } => f
+                .debug_struct("ManagedIdentity")
+                .field("client_id", client_id)
+                .field("source", source)
+                .finish(),
+            Credential::ClientAssertion { tenant_id, client_id, assertion } => f
+                .debug_struct("ClientAssertion")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("assertion", assertion)
                 .finish(),
         }
     }
@@ -216,11 +419,14 @@ impl AuthSettings {
         let client_id = plain(ENV_CLIENT_ID);
         let secret = env(ENV_CLIENT_SECRET).map(Secret::new).filter(|s| !s.expose().trim().is_empty());
         let certificate_path = plain(ENV_CLIENT_CERTIFICATE_PATH);
+        let token_file = plain(ENV_FEDERATED_TOKEN_FILE);
 
         let method = if secret.is_some() {
             ENV_CLIENT_SECRET
         } else if certificate_path.is_some() {
             ENV_CLIENT_CERTIFICATE_PATH
+        } else if token_file.is_some() {
+            ENV_FEDERATED_TOKEN_FILE
         } else if plain("AZURE_USERNAME").is_some() || plain("AZURE_PASSWORD").is_some() {
             return Err(AuthError::InvalidCredential(
                 "AZURE_USERNAME/AZURE_PASSWORD sign-in is not supported: set AZURE_CLIENT_SECRET or \
@@ -239,8 +445,9 @@ impl AuthSettings {
                 format!("{} set, but no credential", found.join(" and "))
             };
             return Err(AuthError::InvalidCredential(format!(
-                "{what}: set {ENV_TENANT_ID}, {ENV_CLIENT_ID} and either {ENV_CLIENT_SECRET} or \
-                 {ENV_CLIENT_CERTIFICATE_PATH} (a PEM file with the private key and the certificate)"
+                "{what}: set {ENV_TENANT_ID}, {ENV_CLIENT_ID} and either {ENV_CLIENT_SECRET}, \
+                 {ENV_CLIENT_CERTIFICATE_PATH} (a PEM file with the private key and the certificate) or \
+                 {ENV_FEDERATED_TOKEN_FILE} (workload identity federation)"
             )));
         };
 
@@ -259,13 +466,16 @@ impl AuthSettings {
         }
         let (tenant_id, client_id) = (tenant_id.unwrap_or_default(), client_id.unwrap_or_default());
 
-        let credential = match (secret, certificate_path) {
-            (Some(secret), _) => Credential::ClientSecret { tenant_id, client_id, secret },
-            (None, Some(path)) => {
+        let credential = match (secret, certificate_path, token_file) {
+            (Some(secret), _, _) => Credential::ClientSecret { tenant_id, client_id, secret },
+            (None, Some(path), _) => {
                 let (private_key_pem, certificate_pem) = read_certificate_file_as(&path, ENV_CLIENT_CERTIFICATE_PATH)?;
                 Credential::ClientCertificate { tenant_id, client_id, private_key_pem, certificate_pem }
             }
-            (None, None) => unreachable!("one of them was found above"),
+            (None, None, Some(path)) => {
+                Credential::ClientAssertion { tenant_id, client_id, assertion: Assertion::File(path.into()) }
+            }
+            (None, None, None) => unreachable!("one of them was found above"),
         };
         Ok(AuthSettings { authority, scope, credential })
     }
@@ -685,6 +895,26 @@ enum Method {
     ClientSecret { tenant_id: String, client_id: String, secret: Secret },
     Certificate { tenant_id: String, client_id: String, cert: Box<CertificateKey> },
     DeviceCode { tenant_id: String, client_id: String },
+    /// Its own HTTP client: never through a proxy (the endpoints are local
+    /// to the machine), no redirects.
+    ManagedIdentity { client_id: Option<String>, source: ManagedIdentitySource, http: reqwest::Client },
+    ClientAssertion { tenant_id: String, client_id: String, assertion: Assertion },
+}
+
+/// A managed identity endpoint's token answer. IMDS writes every field as a
+/// string (`"expires_in": "3599"`, `"expires_on": "1506484173"`); App Service
+/// (2019-08-01) gives `expires_on` as a string of seconds since the epoch
+/// and no `expires_in`. Numbers are read too.
+#[derive(Deserialize)]
+struct ManagedIdentityTokenResponse {
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    access_token: Option<SecretField>,
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "seconds")]
+    expires_on: Option<u64>,
 }
 
 struct CachedToken {
@@ -791,35 +1021,87 @@ impl TokenProvider {
                 check_client(&client_id)?;
                 Method::DeviceCode { tenant_id, client_id }
             }
+            Credential::ManagedIdentity { client_id, source } => {
+                let client_id = client_id.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+                if let Some(c) = &client_id {
+                    check_client(c)?;
+                }
+                let http = reqwest::Client::builder()
+                    .no_proxy()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(MANAGED_IDENTITY_TIMEOUT)
+                    .user_agent(concat!("group-writeback/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| AuthError::Network(format!("cannot build the managed identity HTTP client: {e}")))?;
+                Method::ManagedIdentity { client_id, source, http }
+            }
+            Credential::ClientAssertion { tenant_id, client_id, assertion } => {
+                check_tenant(&tenant_id)?;
+                check_client(&client_id)?;
+                if let Assertion::Given(a) = &assertion {
+                    if a.expose().trim().is_empty() {
+                        return Err(AuthError::InvalidCredential("the client assertion is empty".into()));
+                    }
+                }
+                Method::ClientAssertion { tenant_id, client_id, assertion }
+            }
         };
         Ok(TokenProvider { authority, scope, method, state: Mutex::new(State::default()) })
     }
 
-    /// `"accessToken"`, `"clientSecret"`, `"certificate"` or `"deviceCode"`.
+    /// `"accessToken"`, `"clientSecret"`, `"certificate"`, `"deviceCode"`,
+    /// `"managedIdentity"`, `"workloadIdentity"` (a federated token file) or
+    /// `"clientAssertion"` (an assertion given).
     pub fn kind(&self) -> &'static str {
         match &self.method {
             Method::Static(_) => "accessToken",
             Method::ClientSecret { .. } => "clientSecret",
             Method::Certificate { .. } => "certificate",
             Method::DeviceCode { .. } => "deviceCode",
+            Method::ManagedIdentity { .. } => "managedIdentity",
+            Method::ClientAssertion { assertion: Assertion::File(_), .. } => "workloadIdentity",
+            Method::ClientAssertion { assertion: Assertion::Given(_), .. } => "clientAssertion",
         }
     }
 
     pub fn tenant_id(&self) -> Option<&str> {
         match &self.method {
-            Method::Static(_) => None,
+            Method::Static(_) | Method::ManagedIdentity { .. } => None,
             Method::ClientSecret { tenant_id, .. }
             | Method::Certificate { tenant_id, .. }
-            | Method::DeviceCode { tenant_id, .. } => Some(tenant_id),
+            | Method::DeviceCode { tenant_id, .. }
+            | Method::ClientAssertion { tenant_id, .. } => Some(tenant_id),
         }
     }
 
     pub fn client_id(&self) -> Option<&str> {
         match &self.method {
             Method::Static(_) => None,
+            Method::ManagedIdentity { client_id, .. } => client_id.as_deref(),
             Method::ClientSecret { client_id, .. }
             | Method::Certificate { client_id, .. }
-            | Method::DeviceCode { client_id, .. } => Some(client_id),
+            | Method::DeviceCode { client_id, .. }
+            | Method::ClientAssertion { client_id, .. } => Some(client_id),
+        }
+    }
+
+    /// For a managed identity: `"systemAssigned"` or `"userAssigned"`.
+    pub fn identity(&self) -> Option<&'static str> {
+        match &self.method {
+            Method::ManagedIdentity { client_id: None, .. } => Some("systemAssigned"),
+            Method::ManagedIdentity { client_id: Some(_), .. } => Some("userAssigned"),
+            _ => None,
+        }
+    }
+
+    /// Where the tokens come from, when not from the sign-in endpoint:
+    /// `"imds"` or `"appService"` for a managed identity, the federated
+    /// token file's path for workload identity.
+    pub fn token_source(&self) -> Option<String> {
+        match &self.method {
+            Method::ManagedIdentity { source, .. } => Some(source.name().to_string()),
+            Method::ClientAssertion { assertion: Assertion::File(p), .. } => Some(p.display().to_string()),
+            _ => None,
         }
     }
 
@@ -859,7 +1141,12 @@ impl TokenProvider {
         match &self.method {
             Method::Static(t) => out.push(t.clone()),
             Method::ClientSecret { secret, .. } => out.push(secret.clone()),
-            Method::Certificate { .. } | Method::DeviceCode { .. } => {}
+            Method::ManagedIdentity { source: ManagedIdentitySource::AppService { header, .. }, .. } => out.push(header.clone()),
+            Method::ClientAssertion { assertion: Assertion::Given(a), .. } => out.push(a.clone()),
+            Method::Certificate { .. }
+            | Method::DeviceCode { .. }
+            | Method::ManagedIdentity { .. }
+            | Method::ClientAssertion { .. } => {}
         }
         let state = self.state.lock().await;
         out.extend(state.cached.as_ref().map(|c| c.token.clone()));
@@ -909,6 +1196,23 @@ impl TokenProvider {
                     ("client_assertion", assertion.expose()),
                 ];
                 self.request_token(http, url, &form, &[&assertion]).await?
+            }
+            Method::ClientAssertion { tenant_id, client_id, assertion } => {
+                // Read at each request: a federated token file is rotated
+                // (AKS writes a new one before the old expires).
+                let assertion = assertion.read()?;
+                let url = self.endpoint(tenant_id, "token")?;
+                let form = [
+                    ("client_id", client_id.as_str()),
+                    ("scope", self.scope.as_str()),
+                    ("grant_type", "client_credentials"),
+                    ("client_assertion_type", JWT_BEARER_ASSERTION),
+                    ("client_assertion", assertion.expose()),
+                ];
+                self.request_token(http, url, &form, &[&assertion]).await?
+            }
+            Method::ManagedIdentity { client_id, source, http } => {
+                self.managed_identity_token(http, client_id.as_deref(), source).await?
             }
             Method::DeviceCode { tenant_id, client_id } => {
                 let refresh_token = match &state.refresh_token {
@@ -1094,6 +1398,56 @@ impl TokenProvider {
         }
     }
 
+    /// A token from a managed identity endpoint: a GET with the resource
+    /// (the scope without `/.default`) and, for a user-assigned identity,
+    /// `client_id`.
+    async fn managed_identity_token(
+        &self,
+        http: &reqwest::Client,
+        client_id: Option<&str>,
+        source: &ManagedIdentitySource,
+    ) -> Result<Issued, AuthError> {
+        let resource = self.scope.split_whitespace().next().unwrap_or("");
+        let resource = resource.strip_suffix("/.default").unwrap_or(resource);
+        let mut url = source.endpoint().clone();
+        {
+            let api_version = match source {
+                ManagedIdentitySource::Imds { .. } => IMDS_API_VERSION,
+                ManagedIdentitySource::AppService { .. } => APP_SERVICE_API_VERSION,
+            };
+            let mut query = url.query_pairs_mut();
+            query.append_pair("api-version", api_version).append_pair("resource", resource);
+            if let Some(id) = client_id {
+                query.append_pair("client_id", id);
+            }
+        }
+        let shown = {
+            let mut u = url.clone();
+            u.set_query(None);
+            u.to_string()
+        };
+        let mut request = http.get(url).header(reqwest::header::ACCEPT, "application/json");
+        let mut secrets: Vec<&Secret> = Vec::new();
+        match source {
+            ManagedIdentitySource::Imds { .. } => request = request.header("Metadata", "true"),
+            ManagedIdentitySource::AppService { header, .. } => {
+                let mut value = reqwest::header::HeaderValue::from_str(header.expose())
+                    .map_err(|_| AuthError::InvalidCredential(format!("{ENV_IDENTITY_HEADER} is not a valid header value")))?;
+                value.set_sensitive(true);
+                request = request.header("X-IDENTITY-HEADER", value);
+                secrets.push(header);
+            }
+        }
+        let requested_at = Instant::now();
+        let response = request.send().await.map_err(|e| network_as("GET", &shown, e))?;
+        let status = response.status().as_u16();
+        let mut body = response.bytes().await.map_err(|e| network_as("GET", &shown, e))?.to_vec();
+        let result = read_managed_identity_token(status, &body, &secrets);
+        body.zeroize();
+        let (token, lifetime) = result?;
+        Ok(Issued { token, refresh_token: None, lifetime, requested_at })
+    }
+
     /// The device code flow asks for `offline_access` too, so that a refresh
     /// token is issued and the sign-in outlives the first access token.
     fn device_code_scope(&self) -> String {
@@ -1179,9 +1533,38 @@ fn read_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, 
     Ok((token, answer.refresh_token.map(|r| r.0).filter(|r| !r.is_empty()), lifetime))
 }
 
+fn read_managed_identity_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Duration), AuthError> {
+    if !(200..300).contains(&status) {
+        return Err(rejection(status, body, secrets));
+    }
+    let answer: ManagedIdentityTokenResponse = serde_json::from_slice(body)
+        .map_err(|_| invalid_response(status, "the managed identity endpoint's answer is not a JSON token response"))?;
+    if let Some(kind) = &answer.token_type {
+        if !kind.eq_ignore_ascii_case("bearer") {
+            return Err(invalid_response(status, &format!("unsupported token_type {:?}: expected Bearer", clip(kind))));
+        }
+    }
+    let token = match answer.access_token {
+        Some(SecretField(t)) if !t.is_empty() => t,
+        _ => return Err(invalid_response(status, "the managed identity endpoint's answer has no access_token")),
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let lifetime = answer
+        .expires_in
+        .filter(|&s| s > 0)
+        .or_else(|| answer.expires_on.map(|at| at.saturating_sub(now)).filter(|&s| s > 0))
+        .map(|s| Duration::from_secs(s.min(MAX_LIFETIME_SECS)))
+        .unwrap_or(DEFAULT_LIFETIME);
+    Ok((token, lifetime))
+}
+
 fn network(url: &str, e: reqwest::Error) -> AuthError {
+    network_as("POST", url, e)
+}
+
+fn network_as(method: &str, url: &str, e: reqwest::Error) -> AuthError {
     let e = e.without_url();
-    let mut text = format!("POST {url}: {e}");
+    let mut text = format!("{method} {url}: {e}");
     // The causes (e.g. "Connection refused"); transport errors carry no body.
     let mut cause = std::error::Error::source(&e);
     while let Some(c) = cause {

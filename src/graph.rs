@@ -2,7 +2,7 @@
 //! paced, retried and cancellable, the bearer token sent only to the
 //! configured Graph host.
 
-use crate::auth::{AuthError, AuthSettings, Cloud, Credential, DeviceCodePrompt, TokenProvider};
+use crate::auth::{Assertion, AuthError, AuthSettings, Cloud, Credential, DeviceCodePrompt, ManagedIdentitySource, TokenProvider};
 use crate::domain::{ChangeRequest, Decision, Group, Refusal, WritebackState};
 use crate::retry::{is_retryable_status, Cost, Next, Pace, RetryBudget, RetryState, Signal};
 use crate::secret::{clean_field, redact_all, redact_body, Secret};
@@ -194,8 +194,14 @@ pub struct ClientOptions {
     #[serde(default)]
     pub authority: Option<String>,
     /// "accessToken", "clientSecret", "certificate", "deviceCode",
-    /// "environment" (Azure Identity's variables). Default: "accessToken"
-    /// when a secret is given, else "environment".
+    /// "environment" (Azure Identity's variables), "managedIdentity" (the
+    /// system-assigned identity, or the user-assigned one `clientId`; the
+    /// secret, when given, is the identity header), "workloadIdentity" (a
+    /// federated token file: `federatedTokenFile`, else
+    /// `AZURE_FEDERATED_TOKEN_FILE`, with `tenantId`/`clientId` or
+    /// `AZURE_TENANT_ID`/`AZURE_CLIENT_ID`), "clientAssertion" (the secret is
+    /// a client assertion issued elsewhere). Default: "accessToken" when a
+    /// secret is given, else "environment".
     #[serde(default)]
     pub auth: Option<String>,
     #[serde(default)]
@@ -209,6 +215,16 @@ pub struct ClientOptions {
     /// (instead of passing them).
     #[serde(default)]
     pub certificate_path: Option<String>,
+    /// For "workloadIdentity": the federated token file.
+    #[serde(default)]
+    pub federated_token_file: Option<String>,
+    /// The values of the environment variables the library reads
+    /// (`gwb_environment_variables_json`), by name, used instead of the
+    /// process's environment: a host whose variables native code cannot see
+    /// (PowerShell on Linux) passes them here. Secret ones (the client
+    /// secret, the identity header) go as the secret instead.
+    #[serde(default)]
+    pub environment: Option<std::collections::HashMap<String, String>>,
     #[serde(default = "default_timeout")]
     pub timeout_seconds: f64,
     #[serde(default = "default_max_retries")]
@@ -329,6 +345,11 @@ pub struct ContextInfo {
     pub auth: String,
     pub tenant_id: Option<String>,
     pub client_id: Option<String>,
+    /// A managed identity's kind: "systemAssigned" or "userAssigned".
+    pub identity: Option<String>,
+    /// A managed identity's endpoint ("imds", "appService") or the federated
+    /// token file.
+    pub token_source: Option<String>,
 }
 
 pub(crate) struct Inner {
@@ -378,7 +399,15 @@ impl Client {
             Some(e) => check_base_url(e, "endpoint")?,
             None => check_base_url(&format!("https://{}/", cloud.graph_host()), "endpoint")?,
         };
-        let env_authority = std::env::var("AZURE_AUTHORITY_HOST").ok().filter(|s| !s.is_empty());
+        let given_env = opts.environment.clone();
+        let lookup = move |name: &str| -> Option<String> {
+            match &given_env {
+                Some(map) => map.get(name).cloned(),
+                None => std::env::var(name).ok(),
+            }
+            .filter(|v| !v.is_empty())
+        };
+        let env_authority = lookup(crate::auth::ENV_AUTHORITY_HOST);
         let authority = match (&opts.authority, &opts.endpoint) {
             (Some(a), _) => check_base_url(a, "authority")?,
             (None, Some(_)) => graph_base.clone(),
@@ -463,12 +492,55 @@ impl Client {
                     }
                     _ => authority,
                 };
-                let lookup = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
                 AuthSettings::from_environment(&lookup, default_authority, scope)?
+            }
+            "managedidentity" => {
+                let source = ManagedIdentitySource::from_environment(&lookup, secret)?;
+                let client_id = opts.client_id.clone().filter(|c| !c.trim().is_empty());
+                AuthSettings { authority, scope, credential: Credential::ManagedIdentity { client_id, source } }
+            }
+            "workloadidentity" => {
+                let from_env = |v: &Option<String>, name: &str| {
+                    v.clone().filter(|s| !s.trim().is_empty()).or_else(|| lookup(name)).ok_or_else(|| {
+                        GraphError::InvalidArgument(format!("workload identity needs '{}' or {}", name_of(name), name))
+                    })
+                };
+                fn name_of(env: &str) -> &'static str {
+                    match env {
+                        crate::auth::ENV_TENANT_ID => "tenantId",
+                        crate::auth::ENV_CLIENT_ID => "clientId",
+                        _ => "federatedTokenFile",
+                    }
+                }
+                let file = from_env(&opts.federated_token_file, crate::auth::ENV_FEDERATED_TOKEN_FILE)?;
+                AuthSettings {
+                    authority,
+                    scope,
+                    credential: Credential::ClientAssertion {
+                        tenant_id: from_env(&opts.tenant_id, crate::auth::ENV_TENANT_ID)?,
+                        client_id: from_env(&opts.client_id, crate::auth::ENV_CLIENT_ID)?,
+                        assertion: Assertion::File(file.into()),
+                    },
+                }
+            }
+            "clientassertion" => {
+                let a = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+                    GraphError::InvalidArgument("a client assertion is required: pass it as the secret".into())
+                })?;
+                AuthSettings {
+                    authority,
+                    scope,
+                    credential: Credential::ClientAssertion {
+                        tenant_id: need(&opts.tenant_id, "tenantId")?,
+                        client_id: need(&opts.client_id, "clientId")?,
+                        assertion: Assertion::Given(a),
+                    },
+                }
             }
             other => {
                 return Err(GraphError::InvalidArgument(format!(
-                    "sign-in method '{}' is not known: use accessToken, clientSecret, certificate, deviceCode or environment",
+                    "sign-in method '{}' is not known: use accessToken, clientSecret, certificate, deviceCode, environment, \
+                     managedIdentity, workloadIdentity or clientAssertion",
                     other
                 )))
             }
@@ -500,6 +572,8 @@ impl Client {
             auth: auth.kind().into(),
             tenant_id: auth.tenant_id().map(str::to_string),
             client_id: auth.client_id().map(str::to_string),
+            identity: auth.identity().map(str::to_string),
+            token_source: auth.token_source(),
         };
         let pace = Pace::new(opts.resource_units_per_second, opts.resource_unit_burst, opts.writes_per_second, opts.write_burst);
         Ok(Client {

@@ -147,8 +147,12 @@ unsafe fn options_arg<T: serde::de::DeserializeOwned>(p: *const c_char, name: &s
 /// `cloud` ("Global", "USGov", "USGovDoD", "China"), `endpoint` (a Graph
 /// base URL such as the simulated tenant's; https, or http on loopback
 /// only), `authority` (sign-in base URL), `auth` ("accessToken",
-/// "clientSecret", "certificate", "deviceCode", "environment"), `tenantId`,
-/// `clientId`, `certificatePem`, `certificatePath`, `timeoutSeconds` (100),
+/// "clientSecret", "certificate", "deviceCode", "environment",
+/// "managedIdentity", "workloadIdentity", "clientAssertion"), `tenantId`,
+/// `clientId`, `certificatePem`, `certificatePath`, `federatedTokenFile`,
+/// `environment` (an object of the variables named by
+/// `gwb_environment_variables_json` and their values, read instead of the
+/// process's environment), `timeoutSeconds` (100),
 /// `maxRetries` (8: failures other than throttling), `maxRetryWaitSeconds`
 /// (300: the most time one request or change spends being retried, the
 /// only bound while Graph answers 429), `writesPerSecond` (20: 3,000 per
@@ -158,8 +162,18 @@ unsafe fn options_arg<T: serde::de::DeserializeOwned>(p: *const c_char, name: &s
 /// positive; the service's answers slow them down (see
 /// `gwb_client_context_json`).
 ///
+/// "managedIdentity" signs in as the system-assigned managed identity, or
+/// as the user-assigned one whose client id is `clientId`, from the endpoint
+/// the environment names: App Service, Functions and Azure Automation
+/// (`IDENTITY_ENDPOINT` and `IDENTITY_HEADER`), else the instance metadata
+/// service (169.254.169.254, or `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+/// "workloadIdentity" sends the federated token file's content (read at
+/// each token request) as a client assertion; "clientAssertion" sends the
+/// secret as one.
+///
 /// `secret` (NULL when the method needs none) is the access token, the
-/// client secret, or the certificate's private key PEM. It is copied; the
+/// client secret, the certificate's private key PEM, a client assertion, or
+/// (managedIdentity) the identity header. It is copied; the
 /// library never prints it and wipes its copy when the client is freed.
 ///
 /// Nothing is sent until the first call that needs Graph (or
@@ -210,7 +224,10 @@ pub unsafe extern "C" fn gwb_client_free(client: *mut gwb_client) {
 }
 
 /// What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
-/// `authority`, `auth`, `tenantId`, `clientId` (never a secret), and its
+/// `authority`, `auth`, `tenantId`, `clientId`, `identity` (a managed
+/// identity's kind: "systemAssigned" or "userAssigned", else null),
+/// `tokenSource` (a managed identity's endpoint, "imds" or "appService", or
+/// the federated token file; else null) (never a secret), and its
 /// current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
 /// configured ones until the service's answers slow them down). On success
 /// `*json_out` is a new string, freed with `gwb_string_free`.
@@ -232,6 +249,7 @@ pub unsafe extern "C" fn gwb_client_context_json(
         let v = json!({
             "cloud": i.cloud, "graphBaseUrl": i.graph_base, "authority": i.authority,
             "auth": i.auth, "tenantId": i.tenant_id, "clientId": i.client_id,
+            "identity": i.identity, "tokenSource": i.token_source,
             "resourceUnitsPerSecond": resource_units, "writesPerSecond": writes,
         });
         owned_string_out(json_out, &v.to_string())

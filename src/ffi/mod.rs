@@ -1068,12 +1068,18 @@ pub extern "C" fn gwb_cloud_name(n: u32) -> *const c_char {
     })
 }
 
-/// Azure Identity's environment variables that the `environment` sign-in
-/// reads, as a JSON object from the option each stands for to its name
+/// The environment variables the sign-in methods read (Azure Identity's),
+/// as a JSON object from the option each stands for to its name
 /// (`{"tenantId": "AZURE_TENANT_ID", "clientId": ..., "clientSecret": ...,
 /// "certificatePath": ..., "certificatePassword": ..., "authorityHost":
-/// ...}`): a host that keeps its own environment (PowerShell on Linux and
-/// macOS does) reads them by these names. Static.
+/// ..., "federatedTokenFile": "AZURE_FEDERATED_TOKEN_FILE",
+/// "identityEndpoint": "IDENTITY_ENDPOINT", "identityHeader":
+/// "IDENTITY_HEADER", "imdsEndpoint": "IMDS_ENDPOINT",
+/// "podIdentityAuthorityHost": "AZURE_POD_IDENTITY_AUTHORITY_HOST"}`): a host
+/// that keeps its own environment (PowerShell on Linux and macOS does)
+/// reads them by these names and passes them in the client option
+/// `environment`, except the secret ones (`clientSecret`, `identityHeader`),
+/// which go as the secret. Static.
 #[no_mangle]
 pub extern "C" fn gwb_environment_variables_json() -> *const c_char {
     static JSON: LazyCStr = LazyCStr::new();

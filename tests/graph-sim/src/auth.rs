@@ -56,6 +56,37 @@ pub struct App {
     pub certificates: Vec<String>,
     /// The RSA public keys (PKCS#1 DER) of `certificates`.
     pub rsa_keys: Vec<Vec<u8>>,
+    /// Federated identity credentials: tokens of these issuers and subjects
+    /// are accepted as client assertions (workload identity federation).
+    pub federated: Vec<FederatedCredential>,
+}
+
+/// A federated identity credential on an application
+/// (https://learn.microsoft.com/en-us/graph/api/resources/federatedidentitycredentialonline):
+/// its `issuer`, `subject` and `audiences`.
+#[derive(Clone, Debug)]
+pub struct FederatedCredential {
+    pub issuer: String,
+    pub subject: String,
+    pub audience: String,
+}
+
+/// The audience Microsoft recommends for federated identity credentials.
+pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+impl FederatedCredential {
+    /// `ISSUER|SUBJECT` or `ISSUER|SUBJECT|AUDIENCE` (`--federated-credential`).
+    pub fn parse(text: &str) -> Result<FederatedCredential, String> {
+        let parts: Vec<&str> = text.split('|').collect();
+        match parts.as_slice() {
+            [issuer, subject] | [issuer, subject, _] if !issuer.is_empty() && !subject.is_empty() => Ok(FederatedCredential {
+                issuer: issuer.to_string(),
+                subject: subject.to_string(),
+                audience: parts.get(2).filter(|a| !a.is_empty()).unwrap_or(&FEDERATED_AUDIENCE).to_string(),
+            }),
+            _ => Err(format!("'{}' is not ISSUER|SUBJECT[|AUDIENCE]", text)),
+        }
+    }
 }
 
 pub const DEFAULT_TENANT_ID: &str = "5d0c5a8e-6a3b-4f2e-9c71-2b8f4e1d7a30";
@@ -80,6 +111,7 @@ impl App {
             public_client,
             certificates: Vec::new(),
             rsa_keys: Vec::new(),
+            federated: Vec::new(),
         }
     }
 
@@ -184,6 +216,11 @@ pub struct AuthState {
 impl AuthState {
     pub fn new() -> Self {
         AuthState { tokens: HashMap::new(), device: HashMap::new(), issued: 0 }
+    }
+
+    /// A new bearer token for `app_id`, valid `lifetime` seconds.
+    pub fn issue_token(&mut self, app_id: &str, permission: Permission, lifetime: u64) -> String {
+        self.issue(app_id, permission, lifetime)
     }
 
     fn issue(&mut self, app_id: &str, permission: Permission, lifetime: u64) -> String {
@@ -424,6 +461,9 @@ impl<'a> Endpoint<'a> {
             other => return Err((5002738, format!("Unsupported client assertion algorithm '{}': use RS256 or PS256.", other))),
         };
         let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        if !claim("iss").eq_ignore_ascii_case(&app.client_id) && !app.federated.is_empty() {
+            return self.verify_federated(app, &claims);
+        }
         if !claim("iss").eq_ignore_ascii_case(&app.client_id) {
             return Err((700021, format!("Client assertion application identifier doesn't match 'client_id' parameter (iss '{}').", claim("iss"))));
         }
@@ -480,6 +520,49 @@ impl<'a> Endpoint<'a> {
             Ok(())
         } else {
             Err((700027, "Client assertion failed signature validation: no certificate registered on the application verifies it.".to_string()))
+        }
+    }
+
+    /// A token another identity provider issued, presented as the client
+    /// assertion (workload identity federation,
+    /// https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation):
+    /// its `iss` and `sub` must match a federated credential of the app
+    /// exactly and `aud` hold that credential's audience, else AADSTS70021;
+    /// an expired one is AADSTS700024 (the sign-in error codes page,
+    /// https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes).
+    /// The service checks the signature against the issuer's published keys
+    /// (its OpenID configuration); graph-sim cannot fetch them and does not
+    /// check it (assumed).
+    fn verify_federated(&self, app: &App, claims: &serde_json::Map<String, Value>) -> Result<(), (u32, String)> {
+        let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let audiences: Vec<String> = match claims.get("aud") {
+            Some(Value::String(a)) => vec![a.clone()],
+            Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).map(String::from).collect(),
+            _ => vec![],
+        };
+        let (iss, sub) = (claim("iss"), claim("sub"));
+        let matched = app.federated.iter().any(|f| f.issuer == iss && f.subject == sub && audiences.iter().any(|a| *a == f.audience));
+        if !matched {
+            return Err((
+                70021,
+                format!(
+                    "No matching federated identity record found for presented assertion. Assertion Issuer: '{}'. Assertion Subject: '{}'. Assertion Audience: '{}'.",
+                    iss,
+                    sub,
+                    audiences.join(",")
+                ),
+            ));
+        }
+        let time = |k: &str| match claims.get(k) {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        let now = unix_now();
+        match time("exp") {
+            Some(exp) if exp > now && time("nbf").unwrap_or(0.0) <= now + 300.0 => Ok(()),
+            Some(_) => Err((700024, "Client assertion is not within its valid time range.".to_string())),
+            None => Err((50027, "JWT token is invalid or malformed: the 'exp' claim is missing or not a NumericDate.".to_string())),
         }
     }
 

@@ -201,6 +201,12 @@ pub struct Config {
     /// (chain) and private key; the base URL is then `https://`.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// `--identity-header`: the App Service identity endpoint's
+    /// `X-IDENTITY-HEADER` value (the platform's `IDENTITY_HEADER`).
+    pub identity_header: String,
+    /// `--federated-credential`: federated identity credentials of the
+    /// default app.
+    pub federated: Vec<crate::auth::FederatedCredential>,
 }
 
 impl Default for Config {
@@ -230,6 +236,8 @@ impl Default for Config {
             writeback_validation: WritebackValidation::Store,
             tls_cert: None,
             tls_key: None,
+            identity_header: crate::identity::DEFAULT_IDENTITY_HEADER.to_string(),
+            federated: Vec::new(),
         }
     }
 }
@@ -287,6 +295,12 @@ usage: graph-sim [flags]
                              needs --tls-key; the base URL is https://
   --tls-key FILE             the certificate's PEM private key (PKCS#8,
                              RSA or EC)
+  --identity-header V        X-IDENTITY-HEADER the App Service managed identity
+                             endpoint (GET /msi/token) accepts (default
+                             graph-sim-identity-header-5f3a)
+  --federated-credential C   ISSUER|SUBJECT[|AUDIENCE]: a federated identity
+                             credential of the default app (audience default
+                             api://AzureADTokenExchange); repeatable
   --quiet                    no summary on stderr
   --help                     this text
 ";
@@ -401,6 +415,17 @@ impl Config {
                         .ok_or_else(|| format!("--writeback-validation: '{}' is not store or strict", v))?;
                 }
                 "--quiet" => c.quiet = true,
+                "--identity-header" => {
+                    let v = value(&mut it)?;
+                    if v.is_empty() || v.chars().any(|ch| ch.is_control()) {
+                        return Err("--identity-header must be a non-empty header value".into());
+                    }
+                    c.identity_header = v;
+                }
+                "--federated-credential" => {
+                    let v = value(&mut it)?;
+                    c.federated.push(crate::auth::FederatedCredential::parse(&v).map_err(|e| format!("--federated-credential: {}", e))?);
+                }
                 "--tls-cert" => c.tls_cert = Some(PathBuf::from(value(&mut it)?)),
                 "--tls-key" => c.tls_key = Some(PathBuf::from(value(&mut it)?)),
                 other => return Err(format!("unknown flag '{}'", other)),

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod filter;
 pub mod graph;
+pub mod identity;
 pub mod server;
 pub mod store;
 pub mod throttle;
@@ -136,6 +137,9 @@ pub fn build_tenant(cfg: &Config) -> Result<(Tenant, Vec<App>), String> {
         if !load.saw_groups {
             return Err(format!("{}: no \"groups\" array", path.display()));
         }
+    }
+    if let Some(app) = apps.iter_mut().find(|a| a.client_id.eq_ignore_ascii_case(auth::DEFAULT_CLIENT_ID)) {
+        app.federated.extend(cfg.federated.iter().cloned());
     }
     let n = cfg.groups.unwrap_or(if cfg.tenant_file.is_some() { 0 } else { 1000 });
     if n > 0 {

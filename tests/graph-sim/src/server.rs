@@ -400,6 +400,17 @@ fn route(
             let mut st = sim.auth.lock().unwrap();
             oauth_response(ep.devicecode(&mut st, tenant, &form), ids)
         }
+        // Managed identity: the instance metadata service's path, and App
+        // Service's (IDENTITY_ENDPOINT = {base}/msi/token).
+        ("GET", ["metadata", "identity", "oauth2", "token"]) | ("GET", ["msi", "token"]) => {
+            let source = if segments[0] == "msi" { crate::identity::Source::AppService } else { crate::identity::Source::Imds };
+            let q = form_of(query.as_bytes());
+            let mut st = sim.auth.lock().unwrap();
+            oauth_response(
+                crate::identity::token(source, &mut st, &q, headers, &sim.cfg.identity_header, &sim.base_url, sim.auth_cfg.token_lifetime),
+                ids,
+            )
+        }
         ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => oauth_response(ep.openid_configuration(tenant), ids),
         ("GET", ["common", "discovery", "instance"]) | ("GET", ["organizations", "discovery", "instance"]) => {
             oauth_response(ep.instance_discovery(), ids)
