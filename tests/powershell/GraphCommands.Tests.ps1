@@ -16,8 +16,11 @@ BeforeAll {
     $script:appId = '8f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b'
     $script:readOnlyAppId = '2b7e9f40-13c5-4d8a-b6e2-7f0a1c3d5e6f'
     $script:staticToken = 'pester-static-token'
+    $script:federatedIssuer = 'https://token.actions.githubusercontent.com'
+    $script:federatedSubject = 'repo:contoso/writeback:environment:production'
     $script:sim = Start-TestGraphSim -ArgumentList @('--groups', '300', '--seed', '42', '--static-token', $staticToken,
-        '--auto-approve-after', '0.2', '--device-code-interval', '1')
+        '--auto-approve-after', '0.2', '--device-code-interval', '1',
+        '--federated-credential', "$federatedIssuer|$federatedSubject")
 
     function New-TestSecret {
         param([string] $Text)
@@ -139,7 +142,7 @@ Describe 'Connect-GroupWriteback' {
 
     It 'says what is missing when there is no credential at all' {
         $saved = @{}
-        foreach ($name in 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH') {
+        foreach ($name in 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE') {
             $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
             [System.Environment]::SetEnvironmentVariable($name, $null)
         }
@@ -150,6 +153,99 @@ Describe 'Connect-GroupWriteback' {
         }
         finally {
             foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+    }
+
+    Context 'managed identity and workload identity federation' {
+        BeforeAll {
+            # graph-sim plays the managed identity endpoints; nothing goes to 169.254.169.254.
+            $script:identityVariables = 'AZURE_POD_IDENTITY_AUTHORITY_HOST', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IMDS_ENDPOINT',
+                'AZURE_FEDERATED_TOKEN_FILE', 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH'
+            $script:userIdentity = '6e0f1a2b-3c4d-4e5f-9a6b-7c8d9e0f1a2b'
+            $script:identityHeader = 'graph-sim-identity-header-5f3a'
+            $script:assertionSignature = 'fedsig-7c1e9bxyz'
+            function New-FederatedToken {
+                param([int] $ExpiresIn = 600)
+                $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
+                $b64 = {
+                    param($o)
+                    [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes(($o | ConvertTo-Json -Compress))).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+                }
+                $header = & $b64 ([ordered]@{ alg = 'RS256'; typ = 'JWT' })
+                $claims = & $b64 ([ordered]@{ iss = $federatedIssuer; sub = $federatedSubject; aud = 'api://AzureADTokenExchange'; nbf = $now - 60; exp = $now + $ExpiresIn })
+                "$header.$claims.$assertionSignature"
+            }
+        }
+        BeforeEach {
+            $script:savedIdentity = @{}
+            foreach ($name in $identityVariables) {
+                $savedIdentity[$name] = [System.Environment]::GetEnvironmentVariable($name)
+                [System.Environment]::SetEnvironmentVariable($name, $null)
+            }
+        }
+        AfterEach {
+            foreach ($name in $savedIdentity.Keys) { [System.Environment]::SetEnvironmentVariable($name, $savedIdentity[$name]) }
+        }
+
+        It 'signs in as the system-assigned managed identity (-Identity), from the instance metadata service' {
+            $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = $sim.Url
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -Identity -PassThru
+            $context.AuthType | Should -Be 'managedIdentity'
+            $context.ManagedIdentity | Should -Be 'systemAssigned'
+            $context.TokenSource | Should -Be 'imds'
+            $context.ClientId | Should -BeNullOrEmpty
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+        }
+
+        It 'signs in as a user-assigned managed identity (-Identity -ClientId), and reports an unknown one' {
+            $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = $sim.Url
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -Identity -ClientId $userIdentity -PassThru
+            $context.ManagedIdentity | Should -Be 'userAssigned'
+            $context.ClientId | Should -Be $userIdentity
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+            $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -Identity -ClientId $appId } | Should -Throw -PassThru
+            $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $thrown.Exception.Message | Should -Match 'Identity not found'
+        }
+
+        It 'signs in with the App Service / Automation endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER)' {
+            $env:IDENTITY_ENDPOINT = "$($sim.Url)/msi/token"
+            $env:IDENTITY_HEADER = $identityHeader
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -Identity -PassThru
+            $context.TokenSource | Should -Be 'appService'
+            ($context | Format-List * | Out-String) | Should -Not -Match $identityHeader
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+            $env:IDENTITY_HEADER = 'wrong-identity-header-42'
+            $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -Identity } | Should -Throw -PassThru
+            $thrown.Exception.Message | Should -Match '401'
+            $thrown.Exception.Message | Should -Not -Match 'wrong-identity-header-42'
+        }
+
+        It 'signs in with a federated token file (-FederatedTokenFile, and AZURE_FEDERATED_TOKEN_FILE)' {
+            $file = Join-Path -Path $TestDrive -ChildPath 'federated-token'
+            Set-Content -LiteralPath $file -Value (New-FederatedToken) -NoNewline
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientId $appId -FederatedTokenFile $file -PassThru
+            $context.AuthType | Should -Be 'workloadIdentity'
+            $context.TokenSource | Should -Be $file
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+
+            $env:AZURE_FEDERATED_TOKEN_FILE = $file
+            $env:AZURE_TENANT_ID = $tenantId
+            $env:AZURE_CLIENT_ID = $appId
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -PassThru
+            $context.AuthType | Should -Be 'workloadIdentity'
+            $context.CredentialSource | Should -Be 'Environment (workload identity)'
+
+            Set-Content -LiteralPath $file -Value (New-FederatedToken -ExpiresIn -600) -NoNewline
+            $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientId $appId -FederatedTokenFile $file } | Should -Throw -PassThru
+            $thrown.Exception.Message | Should -Match 'AADSTS700024'
+            $thrown.Exception.Message | Should -Not -Match $assertionSignature
+        }
+
+        It 'signs in with a client assertion (-ClientAssertion)' {
+            $context = Connect-GroupWriteback -Endpoint $sim.Url -TenantId $tenantId -ClientId $appId -ClientAssertion (New-TestSecret (New-FederatedToken)) -PassThru
+            $context.AuthType | Should -Be 'clientAssertion'
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
         }
     }
 

@@ -233,6 +233,8 @@ namespace GroupWriteback.Commands
                 o.Properties.Add(new PSNoteProperty("CredentialSource", Source));
                 o.Properties.Add(new PSNoteProperty("TenantId", GroupReport.Str(root, "tenantId")));
                 o.Properties.Add(new PSNoteProperty("ClientId", GroupReport.Str(root, "clientId")));
+                o.Properties.Add(new PSNoteProperty("ManagedIdentity", GroupReport.Str(root, "identity")));
+                o.Properties.Add(new PSNoteProperty("TokenSource", GroupReport.Str(root, "tokenSource")));
                 o.Properties.Add(new PSNoteProperty("ResourceUnitsPerSecond", JsonRead.Number(root, "resourceUnitsPerSecond")));
                 o.Properties.Add(new PSNoteProperty("WritesPerSecond", JsonRead.Number(root, "writesPerSecond")));
                 o.Properties.Add(new PSNoteProperty("ConnectedAt", ConnectedAt));

@@ -23,16 +23,21 @@ namespace GroupWriteback.Commands
         [Parameter(Mandatory = true, ParameterSetName = "ClientSecret")]
         [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
         [Parameter(Mandatory = true, ParameterSetName = "Certificate")]
+        [Parameter(Mandatory = true, ParameterSetName = "ClientAssertion")]
         [Parameter(ParameterSetName = "DeviceCode")]
         [Parameter(ParameterSetName = "Environment")]
+        [Parameter(ParameterSetName = "FederatedTokenFile")]
         [Alias("Tenant")]
         [ValidateNotNullOrEmpty]
         public string TenantId { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = "CertificateThumbprint")]
         [Parameter(Mandatory = true, ParameterSetName = "Certificate")]
+        [Parameter(Mandatory = true, ParameterSetName = "ClientAssertion")]
         [Parameter(ParameterSetName = "DeviceCode")]
         [Parameter(ParameterSetName = "Environment")]
+        [Parameter(ParameterSetName = "FederatedTokenFile")]
+        [Parameter(ParameterSetName = "ManagedIdentity")]
         [Alias("AppId", "ApplicationId")]
         [ValidateNotNullOrEmpty]
         public string ClientId { get; set; }
@@ -54,6 +59,20 @@ namespace GroupWriteback.Commands
         [Parameter(Mandatory = true, ParameterSetName = "DeviceCode")]
         [Alias("DeviceCode")]
         public SwitchParameter UseDeviceCode { get; set; }
+
+        /// <summary>Sign in as the managed identity (system-assigned, or user-assigned with -ClientId), as Connect-MgGraph -Identity does.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "ManagedIdentity")]
+        [Alias("ManagedIdentity")]
+        public SwitchParameter Identity { get; set; }
+
+        /// <summary>Workload identity federation: the file holding the federated token (re-read at each token request).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "FederatedTokenFile")]
+        [ValidateNotNullOrEmpty]
+        public string FederatedTokenFile { get; set; }
+
+        /// <summary>A client assertion (a federated token) issued elsewhere.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "ClientAssertion")]
+        public SecureString ClientAssertion { get; set; }
 
         [Parameter]
         [ValidateCloud]
@@ -83,6 +102,24 @@ namespace GroupWriteback.Commands
         {
             string value = System.Environment.GetEnvironmentVariable(name);
             return string.IsNullOrWhiteSpace(value) ? null : value;
+        }
+
+        /// <summary>
+        /// The variables the library reads that are set in this session, by
+        /// name, for the client option "environment" (native code does not
+        /// see variables set in PowerShell on Linux and macOS). The secret
+        /// ones are left out: they go as the secret.
+        /// </summary>
+        private static OrderedDictionary EnvironmentOption()
+        {
+            var map = new OrderedDictionary();
+            foreach (KeyValuePair<string, string> role in Rules.EnvironmentVariables())
+            {
+                if (role.Key == "clientSecret" || role.Key == "identityHeader") continue;
+                string value = Variable(role.Value);
+                if (value != null) map[role.Value] = value;
+            }
+            return map;
         }
 
         protected override void EndProcessing()
@@ -136,6 +173,26 @@ namespace GroupWriteback.Commands
                             "GroupWriteback.CertificateNotFound", ErrorCategory.ObjectNotFound, CertificateThumbprint));
                     }
                     break;
+                case "ManagedIdentity":
+                    // The library finds the endpoint (IMDS, App Service, ...) in the environment.
+                    options["auth"] = "managedIdentity";
+                    options["environment"] = EnvironmentOption();
+                    if (Bound(nameof(ClientId))) options["clientId"] = ClientId;
+                    source = Bound(nameof(ClientId)) ? "ManagedIdentity (user-assigned)" : "ManagedIdentity (system-assigned)";
+                    break;
+                case "FederatedTokenFile":
+                    options["auth"] = "workloadIdentity";
+                    options["environment"] = EnvironmentOption();
+                    options["federatedTokenFile"] = SessionState.Path.GetUnresolvedProviderPathFromPSPath(FederatedTokenFile);
+                    if (Bound(nameof(ClientId))) options["clientId"] = ClientId;
+                    if (Bound(nameof(TenantId))) options["tenantId"] = TenantId;
+                    break;
+                case "ClientAssertion":
+                    options["auth"] = "clientAssertion";
+                    options["tenantId"] = TenantId;
+                    options["clientId"] = ClientId;
+                    secret = ClientAssertion;
+                    break;
                 case "DeviceCode":
                     // Without -ClientId the library uses its default public client.
                     options["auth"] = "deviceCode";
@@ -150,6 +207,7 @@ namespace GroupWriteback.Commands
                         string clientId = Bound(nameof(ClientId)) ? ClientId : Variable(envClientId);
                         bool hasSecret = Variable(envClientSecret) != null;
                         certificatePath = Variable(envCertificatePath);
+                        string tokenFile = Variable(Env("federatedTokenFile"));
                         string authority = Variable(Env("authorityHost"));
                         if (tenant != null) options["tenantId"] = tenant;
                         if (clientId != null) options["clientId"] = clientId;
@@ -160,12 +218,12 @@ namespace GroupWriteback.Commands
                         var missing = new List<string>();
                         if (tenant == null) missing.Add(envTenantId);
                         if (clientId == null) missing.Add(envClientId);
-                        if (!hasSecret && certificatePath == null) missing.Add(envClientSecret + " or " + envCertificatePath);
+                        if (!hasSecret && certificatePath == null && tokenFile == null) missing.Add(envClientSecret + ", " + envCertificatePath + " or " + Env("federatedTokenFile"));
                         if (missing.Count > 0)
                         {
                             ThrowTerminatingError(new ErrorRecord(
                                 new ArgumentException("No credential was given and Azure Identity's environment variables are incomplete (missing: " + string.Join(", ", missing) +
-                                    "). Pass -ClientSecretCredential, -CertificateThumbprint, -Certificate, -AccessToken or -UseDeviceCode, or set the variables."),
+                                    "). Pass -ClientSecretCredential, -CertificateThumbprint, -Certificate, -AccessToken, -UseDeviceCode, -Identity, -FederatedTokenFile or -ClientAssertion, or set the variables."),
                                 "GroupWriteback.NoCredential", ErrorCategory.AuthenticationError, null));
                         }
                         if (hasSecret)
@@ -173,6 +231,12 @@ namespace GroupWriteback.Commands
                             options["auth"] = "clientSecret";
                             source = "Environment (client secret)";
                             certificatePath = null;
+                        }
+                        else if (certificatePath == null)
+                        {
+                            options["auth"] = "workloadIdentity";
+                            options["environment"] = EnvironmentOption();
+                            source = "Environment (workload identity)";
                         }
                         else
                         {
@@ -194,7 +258,8 @@ namespace GroupWriteback.Commands
             RuleResult created;
             if (certificate != null) created = GraphClient.TryCreateWithCertificate(optionsJson, certificate);
             else if (certificatePath != null) created = GraphClient.TryCreateWithCertificateFile(optionsJson, certificatePath, Env("certificatePassword"));
-            else if (source.StartsWith("Environment", StringComparison.Ordinal)) created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, Env("clientSecret"));
+            else if (source == "Environment (client secret)") created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, Env("clientSecret"));
+            else if (ParameterSetName == "ManagedIdentity" && Variable(Env("identityHeader")) != null) created = GraphClient.TryCreateWithEnvironmentSecret(optionsJson, Env("identityHeader"));
             else created = GraphClient.TryCreate(optionsJson, secret);
             if (!created.Success)
             {
