@@ -49,6 +49,8 @@
 #define MISSING_ID "00000000-0000-0000-0000-00000000dead"
 
 static const char *sim_path = GWB_GRAPH_SIM;
+/* graph-sim's default --identity-header (listed in tests/secrets.txt). */
+#define IDENTITY_HEADER "graph-sim-identity-header-5f3a"
 static bool quick;
 
 /* ------------------------------------------------------------------ checks */
@@ -869,6 +871,43 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
   }
   free(key);
   free(cert);
+
+  /* Managed identity, App Service's endpoint (graph-sim's /msi/token): the
+   * environment is given in the options (names from
+   * gwb_environment_variables_json), the identity header as the secret. */
+  {
+    const char *names = gwb_environment_variables_json();
+    CHECK_HAS(names, "\"identityEndpoint\":\"IDENTITY_ENDPOINT\"");
+    CHECK_HAS(names, "\"podIdentityAuthorityHost\":\"AZURE_POD_IDENTITY_AUTHORITY_HOST\"");
+    snprintf(opts, sizeof opts, "\"auth\":\"managedIdentity\",\"environment\":{\"IDENTITY_ENDPOINT\":\"%s/msi/token\"}",
+             sim->base);
+    c = client_for(sim, opts, IDENTITY_HEADER);
+    if (c) {
+      CHECK_OK(gwb_client_sign_in(c, &err), err);
+      check_client_reads(c, some_id);
+      json = NULL;
+      if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
+        CHECK(j_str_eq(j_get(json, "auth"), "managedIdentity", true));
+        CHECK(j_str_eq(j_get(json, "identity"), "systemAssigned", true));
+        CHECK(j_str_eq(j_get(json, "tokenSource"), "appService", true));
+        CHECK_LACKS(json, IDENTITY_HEADER);
+        gwb_string_free(json);
+      }
+      gwb_client_free(c);
+    }
+    /* A wrong header: the endpoint's 401, as GWB_STATUS_AUTH, the header not quoted. */
+    c = client_for(sim, opts, "wrong-identity-header-42");
+    if (c) {
+      gwb_status st = gwb_client_sign_in(c, &err);
+      CHECK(st == GWB_STATUS_AUTH);
+      if (err) {
+        CHECK_LACKS(gwb_error_message(err), "wrong-identity-header-42");
+        gwb_error_free(err);
+        err = NULL;
+      }
+      gwb_client_free(c);
+    }
+  }
 
   /* Device code: begin, a short wait (pending), then signed in once approved. */
   c = client_for(sim, "\"auth\":\"deviceCode\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID "\"", NULL);
