@@ -62,7 +62,7 @@ pub struct App {
 }
 
 /// A federated identity credential on an application
-/// (https://learn.microsoft.com/en-us/graph/api/resources/federatedidentitycredentialonline):
+/// (https://learn.microsoft.com/en-us/graph/api/resources/federatedidentitycredential?view=graph-rest-1.0):
 /// its `issuer`, `subject` and `audiences`.
 #[derive(Clone, Debug)]
 pub struct FederatedCredential {

@@ -195,3 +195,74 @@ fn device_code_auto_approval() {
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(poll(&r.base_url, code).status, 200);
 }
+
+#[test]
+fn managed_identity_endpoints_answer_as_documented() {
+    use graph_sim::identity::{DEFAULT_IDENTITY_HEADER, SYSTEM_IDENTITY_CLIENT_ID, USER_IDENTITY_CLIENT_ID};
+    let r = sim(5, 1, |c| c.identity_header = "custom-identity-header-77".into());
+    let imds = |query: &str, headers: &[(&str, &str)]| {
+        send("GET", &format!("{}/metadata/identity/oauth2/token?{}", r.base_url, query), headers, None)
+    };
+    let q = "api-version=2018-02-01&resource=https%3A%2F%2Fgraph.microsoft.com";
+    // IMDS: the Metadata header is required.
+    let no_header = imds(q, &[]);
+    assert_eq!(no_header.status, 400);
+    assert_eq!(no_header.json()["error"], "bad_request_102");
+    let ok = imds(q, &[("Metadata", "true")]).json();
+    for k in ["access_token", "expires_in", "expires_on", "ext_expires_in", "not_before", "resource", "token_type"] {
+        assert!(ok[k].is_string(), "{} is a string in {}", k, ok);
+    }
+    assert_eq!(ok["client_id"], SYSTEM_IDENTITY_CLIENT_ID);
+    let token = ok["access_token"].as_str().unwrap().to_string();
+    assert_eq!(Client::with_token(&r, &token).get("/beta/groups?$top=1", &[]).status, 200);
+    let user = imds(&format!("{}&client_id={}", q, USER_IDENTITY_CLIENT_ID), &[("Metadata", "true")]).json();
+    assert_eq!(user["client_id"], USER_IDENTITY_CLIENT_ID);
+    let unknown = imds(&format!("{}&client_id={}", q, DEFAULT_CLIENT_ID), &[("Metadata", "true")]);
+    assert_eq!((unknown.status, unknown.json()["error_description"].as_str().unwrap()), (400, "Identity not found"));
+    let bad_resource = imds("api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net", &[("Metadata", "true")]);
+    assert_eq!((bad_resource.status, bad_resource.json()["error"].as_str().unwrap()), (400, "invalid_resource"));
+
+    // App Service: X-IDENTITY-HEADER must be --identity-header's value.
+    let app = |headers: &[(&str, &str)]| {
+        send("GET", &format!("{}/msi/token?api-version=2019-08-01&resource=https%3A%2F%2Fgraph.microsoft.com%2F", r.base_url), headers, None)
+    };
+    assert_eq!(app(&[]).status, 401);
+    assert_eq!(app(&[("X-IDENTITY-HEADER", DEFAULT_IDENTITY_HEADER)]).status, 401);
+    let ok = app(&[("X-IDENTITY-HEADER", "custom-identity-header-77")]).json();
+    assert!(ok["expires_on"].as_str().unwrap().parse::<u64>().is_ok(), "{}", ok);
+    assert!(ok.get("expires_in").is_none());
+    assert_eq!(ok["token_type"], "Bearer");
+}
+
+#[test]
+fn federated_assertions_match_a_federated_credential() {
+    let issuer = "https://token.actions.githubusercontent.com";
+    let subject = "repo:contoso/app:environment:prod";
+    let r = sim(5, 1, |c| c.federated.push(graph_sim::auth::FederatedCredential::parse(&format!("{}|{}", issuer, subject)).unwrap()));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let jwt = |sub: &str, aud: &str, exp: i64| {
+        let b = |v: Value| base64::encode_config(v.to_string(), base64::URL_SAFE_NO_PAD);
+        format!(
+            "{}.{}.c2ln",
+            b(json!({"alg": "RS256", "typ": "JWT"})),
+            b(json!({"iss": issuer, "sub": sub, "aud": aud, "exp": now + exp, "nbf": now - 10}))
+        )
+    };
+    let call = |assertion: &str| {
+        token_call(&r.base_url, DEFAULT_TENANT_ID, &[
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", assertion),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("grant_type", "client_credentials"),
+        ])
+    };
+    assert_eq!(call(&jwt(subject, "api://AzureADTokenExchange", 600)).status, 200);
+    let expired = call(&jwt(subject, "api://AzureADTokenExchange", -600));
+    assert_eq!((expired.status, expired.json()["error_codes"][0].as_u64()), (401, Some(700024)));
+    for (sub, aud) in [("repo:contoso/other:environment:prod", "api://AzureADTokenExchange"), (subject, "api://other")] {
+        let refused = call(&jwt(sub, aud, 600));
+        assert_eq!((refused.status, refused.json()["error"].as_str().unwrap()), (401, "invalid_client"));
+        assert_eq!(refused.json()["error_codes"][0], 70021);
+    }
+}
