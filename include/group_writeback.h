@@ -1066,6 +1066,8 @@ const char *gwb_refusal_name(uint32_t refusal);
  * "clientSecret", "certificate", "deviceCode", "environment",
  * "managedIdentity", "workloadIdentity", "clientAssertion"), `tenantId`,
  * `clientId`, `certificatePem`, `certificatePath`, `federatedTokenFile`,
+ * `azureArcKeyDirectory` (the folder Azure Arc's challenge key files must
+ * be in, when not the agent's),
  * `environment` (an object of the variables named by
  * `gwb_environment_variables_json` and their values, read instead of the
  * process's environment), `timeoutSeconds` (100),
@@ -1081,8 +1083,11 @@ const char *gwb_refusal_name(uint32_t refusal);
  * "managedIdentity" signs in as the system-assigned managed identity, or
  * as the user-assigned one whose client id is `clientId`, from the endpoint
  * the environment names: App Service, Functions and Azure Automation
- * (`IDENTITY_ENDPOINT` and `IDENTITY_HEADER`), else the instance metadata
- * service (169.254.169.254, or `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+ * (`IDENTITY_ENDPOINT` and `IDENTITY_HEADER`), an Azure Arc-enabled server
+ * (`IDENTITY_ENDPOINT` and `IMDS_ENDPOINT`: its challenge's key file is read
+ * only from the agent's folder, a `.key` of at most 4096 bytes), else the
+ * instance metadata service (169.254.169.254, or
+ * `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
  * "workloadIdentity" sends the federated token file's content (read at
  * each token request) as a client assertion; "clientAssertion" sends the
  * secret as one.
@@ -1121,7 +1126,8 @@ void gwb_client_free(gwb_client *client);
  * What the client is connected to, as JSON: `cloud`, `graphBaseUrl`,
  * `authority`, `auth`, `tenantId`, `clientId`, `identity` (a managed
  * identity's kind: "systemAssigned" or "userAssigned", else null),
- * `tokenSource` (a managed identity's endpoint, "imds" or "appService", or
+ * `tokenSource` (a managed identity's endpoint, "imds", "appService" or
+ * "azureArc", or
  * the federated token file; else null) (never a secret), and its
  * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
  * configured ones until the service's answers slow them down). On success

@@ -106,6 +106,25 @@ const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
 const IMDS_API_VERSION: &str = "2018-02-01";
 /// App Service's REST endpoint version whose header is `X-IDENTITY-HEADER`.
 const APP_SERVICE_API_VERSION: &str = "2019-08-01";
+/// Azure Arc's hybrid instance metadata service (himds):
+/// https://learn.microsoft.com/en-us/azure/azure-arc/servers/managed-identity-authentication
+const ARC_API_VERSION: &str = "2020-06-01";
+/// The largest key file Azure Arc's challenge may name, as MSAL and
+/// Azure.Identity bound it (MSAL's `AZURE_ARC_SECRET_FILE_MAX_SIZE_BYTES`).
+const ARC_MAX_KEY_FILE: u64 = 4096;
+
+/// The folder the Azure Connected Machine agent writes its challenge key
+/// files to; a challenge naming a file elsewhere is refused (as MSAL and
+/// Azure.Identity refuse it). `None` where the agent does not run.
+pub fn azure_arc_key_directory() -> Option<std::path::PathBuf> {
+    if cfg!(windows) {
+        std::env::var_os("ProgramData").map(|d| std::path::PathBuf::from(d).join("AzureConnectedMachineAgent").join("Tokens"))
+    } else if cfg!(target_os = "linux") {
+        Some(std::path::PathBuf::from("/var/opt/azcmagent/tokens"))
+    } else {
+        None
+    }
+}
 /// A managed identity endpoint answers in well under this; IMDS is local.
 const MANAGED_IDENTITY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -195,6 +214,13 @@ pub enum ManagedIdentitySource {
     /// {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=...` with
     /// `X-IDENTITY-HEADER: {IDENTITY_HEADER}`.
     AppService { endpoint: Url, header: Secret },
+    /// An Azure Arc-enabled server: `GET
+    /// {IDENTITY_ENDPOINT}?api-version=2020-06-01&resource=...` with
+    /// `Metadata: true` is answered 401 with `WWW-Authenticate: Basic
+    /// realm=<key file>`; the key file (only in `key_directory`, a `.key` of
+    /// at most 4096 bytes) is read and the request sent again with
+    /// `Authorization: Basic <its content>`. System-assigned only.
+    AzureArc { endpoint: Url, key_directory: Option<std::path::PathBuf> },
 }
 
 impl fmt::Debug for ManagedIdentitySource {
@@ -206,16 +232,22 @@ impl fmt::Debug for ManagedIdentitySource {
                 .field("endpoint", &endpoint.as_str())
                 .field("header", &"[redacted]")
                 .finish(),
+            ManagedIdentitySource::AzureArc { endpoint, key_directory } => f
+                .debug_struct("AzureArc")
+                .field("endpoint", &endpoint.as_str())
+                .field("key_directory", key_directory)
+                .finish(),
         }
     }
 }
 
 impl ManagedIdentitySource {
-    /// `"imds"` or `"appService"`.
+    /// `"imds"`, `"appService"` or `"azureArc"`.
     pub fn name(&self) -> &'static str {
         match self {
             ManagedIdentitySource::Imds { .. } => "imds",
             ManagedIdentitySource::AppService { .. } => "appService",
+            ManagedIdentitySource::AzureArc { .. } => "azureArc",
         }
     }
 
@@ -224,8 +256,14 @@ impl ManagedIdentitySource {
     /// Functions and Azure Automation); `IDENTITY_ENDPOINT` with
     /// `IMDS_ENDPOINT` is Azure Arc; otherwise the instance metadata service,
     /// at `AZURE_POD_IDENTITY_AUTHORITY_HOST` when set. `header` (when given)
-    /// is the identity header, instead of `IDENTITY_HEADER`.
-    pub fn from_environment(env: &dyn Fn(&str) -> Option<String>, header: Option<Secret>) -> Result<Self, AuthError> {
+    /// is the identity header, instead of `IDENTITY_HEADER`; `arc_key_directory`
+    /// the folder Azure Arc's key files must be in, instead of the agent's
+    /// ([`azure_arc_key_directory`]).
+    pub fn from_environment(
+        env: &dyn Fn(&str) -> Option<String>,
+        header: Option<Secret>,
+        arc_key_directory: Option<std::path::PathBuf>,
+    ) -> Result<Self, AuthError> {
         let plain = |name: &str| env(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         let header = header.filter(|h| !h.expose().trim().is_empty()).or_else(|| {
             env(ENV_IDENTITY_HEADER).map(Secret::new).filter(|h| !h.expose().trim().is_empty())
@@ -237,10 +275,10 @@ impl ManagedIdentitySource {
                 }
                 Ok(ManagedIdentitySource::AppService { endpoint: identity_endpoint(&endpoint, ENV_IDENTITY_ENDPOINT)?, header })
             }
-            (Some(_), None, Some(_)) => Err(AuthError::InvalidCredential(format!(
-                "{ENV_IDENTITY_ENDPOINT} and {ENV_IMDS_ENDPOINT} describe an Azure Arc-enabled server, whose managed \
-                 identity is not supported yet: use a certificate or a client secret there"
-            ))),
+            (Some(endpoint), None, Some(_)) => Ok(ManagedIdentitySource::AzureArc {
+                endpoint: identity_endpoint(&endpoint, ENV_IDENTITY_ENDPOINT)?,
+                key_directory: arc_key_directory.or_else(azure_arc_key_directory),
+            }),
             (Some(_), None, None) => Err(AuthError::InvalidCredential(format!(
                 "{ENV_IDENTITY_ENDPOINT} is set without {ENV_IDENTITY_HEADER}: the platform sets both (App Service, \
                  Functions, Azure Automation); is the managed identity turned on?"
@@ -258,7 +296,9 @@ impl ManagedIdentitySource {
 
     fn endpoint(&self) -> &Url {
         match self {
-            ManagedIdentitySource::Imds { endpoint } | ManagedIdentitySource::AppService { endpoint, .. } => endpoint,
+            ManagedIdentitySource::Imds { endpoint }
+            | ManagedIdentitySource::AppService { endpoint, .. }
+            | ManagedIdentitySource::AzureArc { endpoint, .. } => endpoint,
         }
     }
 }
@@ -1025,6 +1065,12 @@ impl TokenProvider {
                 let client_id = client_id.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
                 if let Some(c) = &client_id {
                     check_client(c)?;
+                    if let ManagedIdentitySource::AzureArc { .. } = source {
+                        return Err(AuthError::InvalidCredential(
+                            "an Azure Arc-enabled server has only its system-assigned managed identity: leave the client id out"
+                                .into(),
+                        ));
+                    }
                 }
                 let http = reqwest::Client::builder()
                     .no_proxy()
@@ -1095,7 +1141,7 @@ impl TokenProvider {
     }
 
     /// Where the tokens come from, when not from the sign-in endpoint:
-    /// `"imds"` or `"appService"` for a managed identity, the federated
+    /// `"imds"`, `"appService"` or `"azureArc"` for a managed identity, the federated
     /// token file's path for workload identity.
     pub fn token_source(&self) -> Option<String> {
         match &self.method {
@@ -1414,6 +1460,7 @@ impl TokenProvider {
             let api_version = match source {
                 ManagedIdentitySource::Imds { .. } => IMDS_API_VERSION,
                 ManagedIdentitySource::AppService { .. } => APP_SERVICE_API_VERSION,
+                ManagedIdentitySource::AzureArc { .. } => ARC_API_VERSION,
             };
             let mut query = url.query_pairs_mut();
             query.append_pair("api-version", api_version).append_pair("resource", resource);
@@ -1426,10 +1473,12 @@ impl TokenProvider {
             u.set_query(None);
             u.to_string()
         };
-        let mut request = http.get(url).header(reqwest::header::ACCEPT, "application/json");
+        let mut request = http.get(url.clone()).header(reqwest::header::ACCEPT, "application/json");
         let mut secrets: Vec<&Secret> = Vec::new();
         match source {
-            ManagedIdentitySource::Imds { .. } => request = request.header("Metadata", "true"),
+            ManagedIdentitySource::Imds { .. } | ManagedIdentitySource::AzureArc { .. } => {
+                request = request.header("Metadata", "true")
+            }
             ManagedIdentitySource::AppService { header, .. } => {
                 let mut value = reqwest::header::HeaderValue::from_str(header.expose())
                     .map_err(|_| AuthError::InvalidCredential(format!("{ENV_IDENTITY_HEADER} is not a valid header value")))?;
@@ -1439,7 +1488,31 @@ impl TokenProvider {
             }
         }
         let requested_at = Instant::now();
-        let response = request.send().await.map_err(|e| network_as("GET", &shown, e))?;
+        let mut response = request.send().await.map_err(|e| network_as("GET", &shown, e))?;
+        let key;
+        if let (ManagedIdentitySource::AzureArc { key_directory, .. }, 401) = (source, response.status().as_u16()) {
+            // The challenge names the key file; its content proves the
+            // caller may read it (an administrator, or the himds group).
+            let challenge = response
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .ok_or_else(|| invalid_response(401, "the Azure Arc endpoint's 401 has no WWW-Authenticate header"))?;
+            key = read_arc_key(&challenge, key_directory.as_deref())?;
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Basic {}", key.expose()))
+                .map_err(|_| AuthError::InvalidCredential("the Azure Arc key file is not a valid header value".into()))?;
+            value.set_sensitive(true);
+            response = http
+                .get(url)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header("Metadata", "true")
+                .header(reqwest::header::AUTHORIZATION, value)
+                .send()
+                .await
+                .map_err(|e| network_as("GET", &shown, e))?;
+            secrets.push(&key);
+        }
         let status = response.status().as_u16();
         let mut body = response.bytes().await.map_err(|e| network_as("GET", &shown, e))?.to_vec();
         let result = read_managed_identity_token(status, &body, &secrets);
@@ -1531,6 +1604,42 @@ fn read_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, 
         .map(|s| Duration::from_secs(s.min(MAX_LIFETIME_SECS)))
         .unwrap_or(DEFAULT_LIFETIME);
     Ok((token, answer.refresh_token.map(|r| r.0).filter(|r| !r.is_empty()), lifetime))
+}
+
+/// The key file an Azure Arc challenge (`Basic realm=<path>`) names, read
+/// only if it is a `.key` file of at most 4096 bytes directly in
+/// `directory` (after resolving links), as MSAL and Azure.Identity check it:
+/// otherwise a local process posing as the agent could make this read any
+/// file and send it back.
+fn read_arc_key(challenge: &str, directory: Option<&std::path::Path>) -> Result<Secret, AuthError> {
+    let refuse = |why: String| AuthError::InvalidCredential(format!("the Azure Arc challenge is refused: {why}"));
+    let path = challenge
+        .trim()
+        .strip_prefix("Basic realm=")
+        .map(|p| p.trim().trim_matches('"'))
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| refuse("WWW-Authenticate is not 'Basic realm=<key file>'".into()))?;
+    let directory = directory.ok_or_else(|| refuse("the Azure Connected Machine agent does not run on this platform".into()))?;
+    let path = std::path::Path::new(path);
+    if path.extension().and_then(|e| e.to_str()) != Some("key") {
+        return Err(refuse(format!("{} is not a .key file", path.display())));
+    }
+    let file = std::fs::canonicalize(path).map_err(|e| refuse(format!("{}: {e}", path.display())))?;
+    let folder = std::fs::canonicalize(directory).map_err(|e| refuse(format!("{}: {e}", directory.display())))?;
+    if file.parent() != Some(folder.as_path()) {
+        return Err(refuse(format!("{} is not in {}", path.display(), directory.display())));
+    }
+    let size = std::fs::metadata(&file).map_err(|e| refuse(format!("{}: {e}", path.display())))?.len();
+    if size > ARC_MAX_KEY_FILE {
+        return Err(refuse(format!("{} is larger than {ARC_MAX_KEY_FILE} bytes", path.display())));
+    }
+    let mut bytes = std::fs::read(&file).map_err(|e| refuse(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::str::from_utf8(&bytes).map(|t| Secret::new(t.trim().to_string()));
+    bytes.zeroize();
+    match text {
+        Ok(t) if !t.is_empty() => Ok(t),
+        _ => Err(refuse(format!("{} is empty or not text", path.display()))),
+    }
 }
 
 fn read_managed_identity_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Duration), AuthError> {

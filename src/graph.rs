@@ -218,6 +218,11 @@ pub struct ClientOptions {
     /// For "workloadIdentity": the federated token file.
     #[serde(default)]
     pub federated_token_file: Option<String>,
+    /// For "managedIdentity" on an Azure Arc-enabled server: the folder the
+    /// agent's challenge key files must be in, when not the agent's own
+    /// (`/var/opt/azcmagent/tokens`, `%ProgramData%\AzureConnectedMachineAgent\Tokens`).
+    #[serde(default)]
+    pub azure_arc_key_directory: Option<String>,
     /// The values of the environment variables the library reads
     /// (`gwb_environment_variables_json`), by name, used instead of the
     /// process's environment: a host whose variables native code cannot see
@@ -347,7 +352,7 @@ pub struct ContextInfo {
     pub client_id: Option<String>,
     /// A managed identity's kind: "systemAssigned" or "userAssigned".
     pub identity: Option<String>,
-    /// A managed identity's endpoint ("imds", "appService") or the federated
+    /// A managed identity's endpoint ("imds", "appService", "azureArc") or the federated
     /// token file.
     pub token_source: Option<String>,
 }
@@ -495,7 +500,8 @@ impl Client {
                 AuthSettings::from_environment(&lookup, default_authority, scope)?
             }
             "managedidentity" => {
-                let source = ManagedIdentitySource::from_environment(&lookup, secret)?;
+                let key_directory = opts.azure_arc_key_directory.clone().map(std::path::PathBuf::from);
+                let source = ManagedIdentitySource::from_environment(&lookup, secret, key_directory)?;
                 let client_id = opts.client_id.clone().filter(|c| !c.trim().is_empty());
                 AuthSettings { authority, scope, credential: Credential::ManagedIdentity { client_id, source } }
             }

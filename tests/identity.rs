@@ -202,3 +202,35 @@ fn client_assertion_given() {
     assert!(e.contains("AADSTS700024"), "{e}");
     assert_no_secret(&e);
 }
+
+#[test]
+fn azure_arc_challenge_and_its_key_file() {
+    let keys = std::env::temp_dir().join(format!("gwb-arc-keys-{}", std::process::id()));
+    std::fs::create_dir_all(&keys).unwrap();
+    let sim = Sim::start(&["--groups", "20", "--arc-key-dir", keys.to_str().unwrap()]);
+    let endpoint = format!("{}/metadata/identity/oauth2/token", sim.base);
+    let env = json!({"IDENTITY_ENDPOINT": endpoint, "IMDS_ENDPOINT": sim.base});
+
+    // The key file is in the folder the agent uses: read, sent, signed in.
+    let c = client(&sim, json!({"auth": "managedIdentity", "environment": env, "azureArcKeyDirectory": keys}), None).unwrap();
+    c.sign_in().unwrap();
+    reads_a_page(&c);
+    assert_eq!(c.info().token_source.as_deref(), Some("azureArc"));
+
+    // A challenge naming a file outside the allowed folder is refused: the
+    // file is not read, nothing is sent back.
+    let elsewhere = std::env::temp_dir().join(format!("gwb-arc-other-{}", std::process::id()));
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let c = client(&sim, json!({"auth": "managedIdentity", "environment": env, "azureArcKeyDirectory": elsewhere}), None).unwrap();
+    let e = c.sign_in().unwrap_err().to_string();
+    assert!(e.contains("Azure Arc challenge is refused") && e.contains("is not in"), "{e}");
+    assert!(!e.contains("graph-sim-arc-key-"), "{e}");
+
+    // Arc has only the system-assigned identity.
+    let e = client(&sim, json!({"auth": "managedIdentity", "clientId": USER_IDENTITY, "environment": env, "azureArcKeyDirectory": keys}), None)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("system-assigned"), "{e}");
+    let _ = std::fs::remove_dir_all(&keys);
+    let _ = std::fs::remove_dir_all(&elsewhere);
+}

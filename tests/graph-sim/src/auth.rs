@@ -211,11 +211,13 @@ pub struct AuthState {
     pub tokens: HashMap<String, Principal>,
     device: HashMap<String, DeviceCode>,
     pub issued: u64,
+    /// The Azure Arc challenge keys written so far (each file's content).
+    pub arc_keys: Vec<String>,
 }
 
 impl AuthState {
     pub fn new() -> Self {
-        AuthState { tokens: HashMap::new(), device: HashMap::new(), issued: 0 }
+        AuthState { tokens: HashMap::new(), device: HashMap::new(), issued: 0, arc_keys: Vec::new() }
     }
 
     /// A new bearer token for `app_id`, valid `lifetime` seconds.

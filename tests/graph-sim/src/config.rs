@@ -207,6 +207,9 @@ pub struct Config {
     /// `--federated-credential`: federated identity credentials of the
     /// default app.
     pub federated: Vec<crate::auth::FederatedCredential>,
+    /// `--arc-key-dir`: serve `/metadata/identity/oauth2/token` as an Azure
+    /// Arc-enabled server's agent, writing challenge key files here.
+    pub arc_key_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -238,6 +241,7 @@ impl Default for Config {
             tls_key: None,
             identity_header: crate::identity::DEFAULT_IDENTITY_HEADER.to_string(),
             federated: Vec::new(),
+            arc_key_dir: None,
         }
     }
 }
@@ -301,6 +305,10 @@ usage: graph-sim [flags]
   --federated-credential C   ISSUER|SUBJECT[|AUDIENCE]: a federated identity
                              credential of the default app (audience default
                              api://AzureADTokenExchange); repeatable
+  --arc-key-dir DIR          answer /metadata/identity/oauth2/token as an Azure
+                             Arc-enabled server's agent (himds): a 401
+                             challenge naming a key file written into DIR,
+                             then the token for Authorization: Basic <key>
   --quiet                    no summary on stderr
   --help                     this text
 ";
@@ -415,6 +423,7 @@ impl Config {
                         .ok_or_else(|| format!("--writeback-validation: '{}' is not store or strict", v))?;
                 }
                 "--quiet" => c.quiet = true,
+                "--arc-key-dir" => c.arc_key_dir = Some(PathBuf::from(value(&mut it)?)),
                 "--identity-header" => {
                     let v = value(&mut it)?;
                     if v.is_empty() || v.chars().any(|ch| ch.is_control()) {

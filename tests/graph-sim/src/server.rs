@@ -403,13 +403,27 @@ fn route(
         // Managed identity: the instance metadata service's path, and App
         // Service's (IDENTITY_ENDPOINT = {base}/msi/token).
         ("GET", ["metadata", "identity", "oauth2", "token"]) | ("GET", ["msi", "token"]) => {
-            let source = if segments[0] == "msi" { crate::identity::Source::AppService } else { crate::identity::Source::Imds };
+            let source = if segments[0] == "msi" {
+                crate::identity::Source::AppService
+            } else if sim.cfg.arc_key_dir.is_some() {
+                crate::identity::Source::AzureArc
+            } else {
+                crate::identity::Source::Imds
+            };
             let q = form_of(query.as_bytes());
             let mut st = sim.auth.lock().unwrap();
-            oauth_response(
-                crate::identity::token(source, &mut st, &q, headers, &sim.cfg.identity_header, &sim.base_url, sim.auth_cfg.token_lifetime),
-                ids,
-            )
+            let ctx = crate::identity::Context {
+                identity_header: &sim.cfg.identity_header,
+                arc_key_dir: sim.cfg.arc_key_dir.as_deref(),
+                base_url: &sim.base_url,
+                lifetime: sim.auth_cfg.token_lifetime,
+            };
+            let (reply, challenge) = crate::identity::token(source, &mut st, &q, headers, &ctx);
+            let resp = oauth_response(reply, ids);
+            match challenge {
+                Some(c) => resp.header("WWW-Authenticate", c),
+                None => resp,
+            }
         }
         ("GET", [tenant, "v2.0", ".well-known", "openid-configuration"]) => oauth_response(ep.openid_configuration(tenant), ids),
         ("GET", ["common", "discovery", "instance"]) | ("GET", ["organizations", "discovery", "instance"]) => {

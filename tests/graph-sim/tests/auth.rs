@@ -266,3 +266,25 @@ fn federated_assertions_match_a_federated_credential() {
         assert_eq!(refused.json()["error_codes"][0], 70021);
     }
 }
+
+#[test]
+fn azure_arc_agent_challenges_then_answers_the_key() {
+    let dir = std::env::temp_dir().join(format!("graph-sim-arc-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.clone();
+    let r = sim(5, 1, move |c| c.arc_key_dir = Some(d));
+    let url = format!("{}/metadata/identity/oauth2/token?api-version=2020-06-01&resource=https%3A%2F%2Fgraph.microsoft.com", r.base_url);
+    let challenge = send("GET", &url, &[("Metadata", "true")], None);
+    assert_eq!(challenge.status, 401);
+    let realm = challenge.header("www-authenticate").unwrap().strip_prefix("Basic realm=").unwrap().to_string();
+    assert!(realm.ends_with(".key") && std::path::Path::new(&realm).starts_with(&dir), "{}", realm);
+    let key = std::fs::read_to_string(&realm).unwrap();
+    assert!(key.starts_with(graph_sim::identity::ARC_KEY_PREFIX));
+    let wrong = send("GET", &url, &[("Metadata", "true"), ("Authorization", "Basic nope")], None);
+    assert_eq!(wrong.status, 401);
+    let ok = send("GET", &url, &[("Metadata", "true"), ("Authorization", &format!("Basic {}", key))], None);
+    assert_eq!(ok.status, 200);
+    assert!(ok.json()["expires_in"].is_string());
+    assert_eq!(send("GET", &url, &[], None).status, 400);
+    let _ = std::fs::remove_dir_all(&dir);
+}
