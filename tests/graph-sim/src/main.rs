@@ -37,7 +37,7 @@ fn main() {
             (t.tenant_id.clone(), t.groups.len())
         };
         eprintln!(
-            "graph-sim: {} groups ready in {:.2}s at {}\n  tenant {}\n  read-write app {} secret {}\n  read-only app {} secret {}\n  token endpoint {}/{}/oauth2/v2.0/token",
+            "graph-sim: {} groups ready in {:.2}s at {}\n  tenant {}\n  read-write app {} secret {}\n  read-only app {} secret {}\n  token endpoint {}/{}/oauth2/v2.0/token\n  managed identity: {} at {}/metadata/identity/oauth2/token; IDENTITY_ENDPOINT={}/msi/token IDENTITY_HEADER={}",
             groups,
             started.elapsed().as_secs_f64(),
             running.base_url,
@@ -47,7 +47,11 @@ fn main() {
             auth::READONLY_CLIENT_ID,
             auth::READONLY_CLIENT_SECRET,
             running.base_url,
-            tenant_id
+            tenant_id,
+            if running.sim.cfg.arc_key_dir.is_some() { "Azure Arc agent" } else { "IMDS" },
+            running.base_url,
+            running.base_url,
+            running.sim.cfg.identity_header
         );
     }
     let mut shutdown = running.shutdown_signal();
