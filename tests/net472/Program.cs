@@ -144,6 +144,16 @@ internal static class Program
             True(fromObject.IsGroup, "an object with group properties is a group");
             Equal("g2", fromObject.Id);
             True(!ReadGroupInput(new Version(1, 2)).IsGroup, "a Version is not a group");
+            // A script property (computed: a Process's CommandLine asks CIM) is never read.
+            int scriptReads = 0;
+            // The stub System.Management.Automation is the app's, not a compile-time reference: by reflection.
+            Type psObject = Assembly.Load("System.Management.Automation").GetType("System.Management.Automation.PSObject", true);
+            object withScript = Activator.CreateInstance(psObject, new object[] { new SmokeGroup { Id = "g3", DisplayName = name, SecurityEnabled = true, MailEnabled = false } });
+            psObject.GetMethod("AddNote").Invoke(withScript, new object[] { "note", "kept" });
+            psObject.GetMethod("AddScript").Invoke(withScript, new object[] { "Expensive", (Func<object>)(() => { scriptReads++; return "computed"; }) });
+            GroupInput fromScripted = ReadGroupInput(withScript);
+            Equal("g3", fromScripted.Id);
+            Equal(0, scriptReads);
         });
 
         if (args.Length >= 5) GraphChecks(args[1], args[2], args[3], args[4]);

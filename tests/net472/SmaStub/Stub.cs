@@ -19,6 +19,21 @@ namespace System.Management.Automation
         public override string Name => _name;
         public override object Value { get => _value; set => _value = value; }
     }
+    // Computed properties: the module never reads them (a getter that counts shows it).
+    public class PSScriptProperty : PSPropertyInfo
+    {
+        private readonly string _name; private readonly Func<object> _get;
+        public PSScriptProperty(string name, Func<object> get) { _name = name; _get = get; }
+        public override string Name => _name;
+        public override object Value { get => _get(); set => throw new NotSupportedException(); }
+    }
+    public class PSCodeProperty : PSPropertyInfo
+    {
+        private readonly string _name;
+        public PSCodeProperty(string name) { _name = name; }
+        public override string Name => _name;
+        public override object Value { get => throw new InvalidOperationException("a code property was read"); set => throw new NotSupportedException(); }
+    }
     internal sealed class ReflectedProperty : PSPropertyInfo
     {
         private readonly PropertyInfo _p; private readonly object _o;
@@ -67,6 +82,7 @@ namespace System.Management.Automation
         public Collection<string> TypeNames { get; } = new Collection<string>();
         public static PSObject AsPSObject(object obj) => obj as PSObject ?? new PSObject(obj);
         public void AddNote(string name, object value) => _props.Notes.Add(new PSNoteProperty(name, value));
+        public void AddScript(string name, Func<object> get) => _props.Notes.Add(new PSScriptProperty(name, get));
     }
     public struct SwitchParameter
     {
