@@ -127,6 +127,8 @@ pub fn azure_arc_key_directory() -> Option<std::path::PathBuf> {
 }
 /// A managed identity endpoint answers in well under this; IMDS is local.
 const MANAGED_IDENTITY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Managed identity requests tried again after a transient failure.
+const MANAGED_IDENTITY_RETRIES: u32 = 4;
 
 // ---------------------------------------------------------------------------
 // Clouds
@@ -1444,10 +1446,42 @@ impl TokenProvider {
         }
     }
 
-    /// A token from a managed identity endpoint: a GET with the resource
-    /// (the scope without `/.default`) and, for a user-assigned identity,
-    /// `client_id`.
+    /// A token from a managed identity endpoint, tried again after a
+    /// transport failure, a 429 or a 5xx, and (IMDS and Arc) a 404 or 410:
+    /// the instance metadata service answers those while it starts or is
+    /// updated ("Retry guidance" in
+    /// https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#retry-guidance),
+    /// after 0.5, 1, 2 and 4 s, as Azure.Identity retries with an
+    /// exponential backoff.
     async fn managed_identity_token(
+        &self,
+        http: &reqwest::Client,
+        client_id: Option<&str>,
+        source: &ManagedIdentitySource,
+    ) -> Result<Issued, AuthError> {
+        let local = !matches!(source, ManagedIdentitySource::AppService { .. });
+        let mut attempt = 0u32;
+        loop {
+            let result = self.managed_identity_attempt(http, client_id, source).await;
+            let transient = match &result {
+                Err(AuthError::Network(_)) => true,
+                Err(AuthError::Rejected { status, .. }) => {
+                    *status == 429 || (500..600).contains(status) || (local && (*status == 404 || *status == 410))
+                }
+                _ => false,
+            };
+            if !transient || attempt >= MANAGED_IDENTITY_RETRIES {
+                return result;
+            }
+            tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
+            attempt += 1;
+        }
+    }
+
+    /// One request for a token to a managed identity endpoint: a GET with
+    /// the resource (the scope without `/.default`) and, for a user-assigned
+    /// identity, `client_id`.
+    async fn managed_identity_attempt(
         &self,
         http: &reqwest::Client,
         client_id: Option<&str>,

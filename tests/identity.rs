@@ -234,3 +234,24 @@ fn azure_arc_challenge_and_its_key_file() {
     let _ = std::fs::remove_dir_all(&keys);
     let _ = std::fs::remove_dir_all(&elsewhere);
 }
+
+#[test]
+fn imds_is_tried_again_after_transient_failures() {
+    // --fault-seed 5: the first request is answered 502, as IMDS may answer
+    // while it starts; the second gets the token.
+    let sim = Sim::start(&["--groups", "20", "--error-rate", "0.5", "--fault-seed", "5"]);
+    let env = json!({"AZURE_POD_IDENTITY_AUTHORITY_HOST": sim.base});
+    let c = client(&sim, json!({"auth": "managedIdentity", "environment": env, "maxRetries": 20}), None).unwrap();
+    c.sign_in().unwrap();
+    let stats = sim.control("/_sim/stats");
+    assert_eq!(stats["faults"]["errors"], 1, "{stats}");
+    assert_eq!(stats["tokensIssued"], 1, "{stats}");
+
+    // Always failing: five requests (the first and four more), then the error.
+    let down = Sim::start(&["--groups", "1", "--error-rate", "1"]);
+    let env = json!({"AZURE_POD_IDENTITY_AUTHORITY_HOST": down.base});
+    let c = client(&down, json!({"auth": "managedIdentity", "environment": env}), None).unwrap();
+    let e = c.sign_in().unwrap_err().to_string();
+    assert!(e.contains("50"), "{e}");
+    assert_eq!(down.control("/_sim/stats")["faults"]["errors"], 5);
+}
