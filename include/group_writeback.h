@@ -1015,8 +1015,9 @@ const char *gwb_cloud_name(uint32_t n);
  * "podIdentityAuthorityHost": "AZURE_POD_IDENTITY_AUTHORITY_HOST"}`): a host
  * that keeps its own environment (PowerShell on Linux and macOS does)
  * reads them by these names and passes them in the client option
- * `environment`, except the secret ones (`clientSecret`, `identityHeader`),
- * which go as the secret. Static.
+ * `environment`, except the secret ones (`clientSecret`, `identityHeader`,
+ * `certificatePassword`), which go as the secret or stay with the host.
+ * Static.
  */
 const char *gwb_environment_variables_json(void);
 

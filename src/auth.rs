@@ -75,8 +75,9 @@ pub const ENVIRONMENT_VARIABLES: [(&str, &str); 11] = [
 ];
 
 /// The roles of [`ENVIRONMENT_VARIABLES`] whose value is a secret: never
-/// shown, passed to the library as the secret rather than in options.
-pub const SECRET_ENVIRONMENT_ROLES: [&str; 2] = ["clientSecret", "identityHeader"];
+/// shown, passed to the library as the secret rather than in options (the
+/// certificate password is only for a host that opens PFX files itself).
+pub const SECRET_ENVIRONMENT_ROLES: [&str; 3] = ["clientSecret", "identityHeader", "certificatePassword"];
 
 pub const ENV_TENANT_ID: &str = "AZURE_TENANT_ID";
 pub const ENV_CLIENT_ID: &str = "AZURE_CLIENT_ID";

@@ -1078,8 +1078,9 @@ pub extern "C" fn gwb_cloud_name(n: u32) -> *const c_char {
 /// "podIdentityAuthorityHost": "AZURE_POD_IDENTITY_AUTHORITY_HOST"}`): a host
 /// that keeps its own environment (PowerShell on Linux and macOS does)
 /// reads them by these names and passes them in the client option
-/// `environment`, except the secret ones (`clientSecret`, `identityHeader`),
-/// which go as the secret. Static.
+/// `environment`, except the secret ones (`clientSecret`, `identityHeader`,
+/// `certificatePassword`), which go as the secret or stay with the host.
+/// Static.
 #[no_mangle]
 pub extern "C" fn gwb_environment_variables_json() -> *const c_char {
     static JSON: LazyCStr = LazyCStr::new();

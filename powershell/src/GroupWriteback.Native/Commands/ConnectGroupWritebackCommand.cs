@@ -108,14 +108,15 @@ namespace GroupWriteback.Commands
         /// The variables the library reads that are set in this session, by
         /// name, for the client option "environment" (native code does not
         /// see variables set in PowerShell on Linux and macOS). The secret
-        /// ones are left out: they go as the secret.
+        /// ones (the client secret, the identity header, the certificate
+        /// password) are left out: they go as the secret, or are used here.
         /// </summary>
         private static OrderedDictionary EnvironmentOption()
         {
             var map = new OrderedDictionary();
             foreach (KeyValuePair<string, string> role in Rules.EnvironmentVariables())
             {
-                if (role.Key == "clientSecret" || role.Key == "identityHeader") continue;
+                if (role.Key == "clientSecret" || role.Key == "identityHeader" || role.Key == "certificatePassword") continue;
                 string value = Variable(role.Value);
                 if (value != null) map[role.Value] = value;
             }
