@@ -1806,6 +1806,72 @@ mod tests {
     }
 
     #[test]
+    fn managed_identity_answers_with_strings_or_numbers() {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let read = |body: String| read_managed_identity_token(200, body.as_bytes(), &[]).map(|(t, l)| (t.expose().to_string(), l.as_secs()));
+        // IMDS: every value a string.
+        let imds = format!(r#"{{"access_token":"a","expires_in":"3599","expires_on":"{}","token_type":"Bearer"}}"#, now + 3599);
+        assert_eq!(read(imds).unwrap(), ("a".to_string(), 3599));
+        // App Service 2019-08-01: expires_on only, a string of epoch seconds.
+        let (_, lifetime) = read(format!(r#"{{"access_token":"b","expires_on":"{}","token_type":"Bearer"}}"#, now + 1800)).unwrap();
+        assert!((1795..=1800).contains(&lifetime), "{lifetime}");
+        // Numbers are read too; nothing said: the default lifetime.
+        assert_eq!(read(r#"{"access_token":"c","expires_in":600}"#.to_string()).unwrap().1, 600);
+        assert_eq!(read(r#"{"access_token":"d"}"#.to_string()).unwrap().1, DEFAULT_LIFETIME.as_secs());
+        assert!(read(r#"{"access_token":"e","token_type":"pop"}"#.to_string()).is_err());
+        assert!(read(r#"{"expires_in":"3599"}"#.to_string()).is_err());
+    }
+
+    #[test]
+    fn managed_identity_source_from_the_environment() {
+        let source = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            ManagedIdentitySource::from_environment(&move |n: &str| vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()), None, None)
+        };
+        let imds = source(&[]).unwrap();
+        assert_eq!((imds.name(), imds.endpoint().as_str()), ("imds", "http://169.254.169.254/metadata/identity/oauth2/token"));
+        let pod = source(&[(ENV_POD_IDENTITY_AUTHORITY_HOST, "http://127.0.0.1:9/")]).unwrap();
+        assert_eq!(pod.endpoint().as_str(), "http://127.0.0.1:9/metadata/identity/oauth2/token");
+        let app = source(&[(ENV_IDENTITY_ENDPOINT, "http://localhost:8081/msi/token"), (ENV_IDENTITY_HEADER, "h")]).unwrap();
+        assert_eq!(app.name(), "appService");
+        assert!(!format!("{app:?}").contains("\"h\""));
+        let arc = source(&[(ENV_IDENTITY_ENDPOINT, "http://localhost:40342/metadata/identity/oauth2/token"), (ENV_IMDS_ENDPOINT, "http://localhost:40342")]).unwrap();
+        assert_eq!(arc.name(), "azureArc");
+        // Plain http only to loopback or link-local addresses.
+        assert!(matches!(source(&[(ENV_POD_IDENTITY_AUTHORITY_HOST, "http://imds.example.com")]), Err(AuthError::UntrustedUrl(_))));
+        assert!(source(&[(ENV_POD_IDENTITY_AUTHORITY_HOST, "https://imds.example.com")]).is_ok());
+        assert!(matches!(source(&[(ENV_IDENTITY_ENDPOINT, "http://10.0.0.5/msi/token"), (ENV_IDENTITY_HEADER, "h")]), Err(AuthError::UntrustedUrl(_))));
+        assert!(source(&[(ENV_IDENTITY_ENDPOINT, "http://localhost:8081/msi/token")]).is_err());
+    }
+
+    #[test]
+    fn arc_key_files_only_from_the_agent_folder() {
+        let base = std::env::temp_dir().join(format!("gwb-arc-unit-{}", std::process::id()));
+        let (agent, other) = (base.join("agent"), base.join("other"));
+        std::fs::create_dir_all(&agent).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        let write = |dir: &std::path::Path, name: &str, content: &[u8]| {
+            let p = dir.join(name);
+            std::fs::write(&p, content).unwrap();
+            format!("Basic realm={}", p.display())
+        };
+        let ok = write(&agent, "a.key", b"secret-key\n");
+        assert_eq!(read_arc_key(&ok, Some(&agent)).unwrap().expose(), "secret-key");
+        for (challenge, why) in [
+            (write(&other, "b.key", b"k"), "is not in"),
+            (write(&agent, "c.txt", b"k"), "not a .key"),
+            (write(&agent, "d.key", &[b'k'; 4097]), "larger than"),
+            (format!("Basic realm={}", agent.join("..").join("other").join("b.key").display()), "is not in"),
+            ("Bearer realm=x".to_string(), "not 'Basic realm"),
+        ] {
+            let e = read_arc_key(&challenge, Some(&agent)).unwrap_err().to_string();
+            assert!(e.contains(why), "{challenge}: {e}");
+        }
+        assert!(read_arc_key(&ok, None).is_err());
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
     fn endpoints_stay_under_the_authority() {
         let provider = TokenProvider::new(AuthSettings {
             authority: Url::parse("http://127.0.0.1:4000/sim").unwrap(),
