@@ -7,7 +7,8 @@
 //
 // Output, warnings, verbose, debug and information (Write-Host) go to stdout,
 // errors to stderr, as pwsh does, in UTF-8 with LF line ends. Exit code:
-//   -File     the script's `exit N` ($LASTEXITCODE after the script), else 0;
+//   -File     the script's `exit N` ($LASTEXITCODE after the script), else 1
+//             when it could not start or failed ($? false), else 0;
 //   -Command  a top-level `exit N`, else 0 when the last statement succeeded
 //             ($?), 1 when it failed (pwsh's rule for -Command:
 //             https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_pwsh);
@@ -132,7 +133,9 @@ internal static class Program
             {
                 text.Append(' ').Append(IsParameterName(a) ? a : Quote(a));
             }
-            script = text.ToString();
+            // As pwsh -File: a script that cannot start (its parameters do
+            // not bind) or ends in a terminating error exits 1.
+            script = text.Append("\n$global:__PwshHostSucceeded = $?").ToString();
         }
         else
         {
@@ -166,7 +169,10 @@ internal static class Program
         }
         if (file is not null)
         {
-            return runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int last ? last : 0;
+            if (runspace.SessionStateProxy.GetVariable("LASTEXITCODE") is int last && last != 0)
+            {
+                return last;
+            }
         }
         return runspace.SessionStateProxy.GetVariable("__PwshHostSucceeded") is false ? 1 : 0;
     }
