@@ -97,7 +97,7 @@ run_suite() {
     # The C client and the cmdlets' Graph tests under wine (make test-windows-c, make test-windows-pwsh build them).
     win-c-client) scripts/wine.sh tests/c/build/windows/test_client.exe "$(scripts/wine.sh winepath -w "$root/target/windows/bin/graph-sim.exe" | tr -d '\r')" ;;
     win-pester) GWB_TEST_MODULE_DIR=target/windows/module/GroupWriteback scripts/wine.sh target/windows/pwsh/PwshHost.exe -NoProfile -NonInteractive \
-                  -Command "& tests/powershell/Invoke-Tests.ps1 -Output None -Path tests/powershell/Faults.Tests.ps1, tests/powershell/GraphCommands.Tests.ps1; exit \$LASTEXITCODE" ;;
+                  -Command "\$ErrorActionPreference = 'Stop'; & ./tests/powershell/Invoke-Tests.ps1 -Output None -Path ./tests/powershell/Faults.Tests.ps1, ./tests/powershell/GraphCommands.Tests.ps1; exit \$LASTEXITCODE" ;;
     pester) pwsh -NoProfile -NonInteractive -Command "& tests/powershell/Invoke-Tests.ps1 -Output None \
               -Path tests/powershell/Faults.Tests.ps1, tests/powershell/GraphCommands.Tests.ps1; exit \$LASTEXITCODE" ;;
   esac
