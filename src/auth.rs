@@ -197,6 +197,10 @@ pub enum Credential {
     ClientCertificate { tenant_id: String, client_id: String, private_key_pem: Secret, certificate_pem: String },
     /// Device code flow: a person signs in in a browser.
     DeviceCode { tenant_id: String, client_id: String },
+    /// Authorization code flow with PKCE (RFC 7636, S256): the browser is
+    /// opened at the authorize page and comes back to a loopback listener
+    /// (`http://localhost:PORT/`) with the code; `timeout` bounds the wait.
+    Browser { tenant_id: String, client_id: String, launcher: BrowserLauncher, timeout: Duration },
     /// A managed identity: the system-assigned one (`client_id` None) or a
     /// user-assigned one by its client id, from `source`.
     ManagedIdentity { client_id: Option<String>, source: ManagedIdentitySource },
@@ -400,6 +404,13 @@ impl fmt::Debug for Credential {
                 .debug_struct("DeviceCode")
                 .field("tenant_id", tenant_id)
                 .field("client_id", client_id)
+                .finish(),
+            Credential::Browser { tenant_id, client_id, launcher, timeout } => f
+                .debug_struct("Browser")
+                .field("tenant_id", tenant_id)
+                .field("client_id", client_id)
+                .field("launcher", launcher)
+                .field("timeout", timeout)
                 .finish(),
             Credential::ManagedIdentity { client_id, source } => f
                 .debug_struct("ManagedIdentity")
@@ -635,6 +646,10 @@ pub enum AuthError {
     /// The authority is neither https nor a loopback http address.
     #[error("refusing sign-in authority {0}: use https (plain http only for a loopback address)")]
     UntrustedUrl(String),
+    /// The browser sign-in could not be done (no browser started, no
+    /// redirect in time, a redirect with another `state`); says why.
+    #[error("browser sign-in failed: {0}")]
+    Browser(String),
     /// Device code sign-in has not been started or not completed yet.
     #[error("device code sign-in has not completed: start it, show its message, then wait for it")]
     DeviceCodeNotStarted,
@@ -935,6 +950,7 @@ fn invalid_response(status: u16, what: &str) -> AuthError {
 
 enum Method {
     Static(Secret),
+    Browser { tenant_id: String, client_id: String, launcher: BrowserLauncher, timeout: Duration },
     ClientSecret { tenant_id: String, client_id: String, secret: Secret },
     Certificate { tenant_id: String, client_id: String, cert: Box<CertificateKey> },
     DeviceCode { tenant_id: String, client_id: String },
@@ -1064,6 +1080,19 @@ impl TokenProvider {
                 check_client(&client_id)?;
                 Method::DeviceCode { tenant_id, client_id }
             }
+            Credential::Browser { tenant_id, client_id, launcher, timeout } => {
+                check_tenant(&tenant_id)?;
+                check_client(&client_id)?;
+                if let BrowserLauncher::Program(p) = &launcher {
+                    if p.trim().is_empty() {
+                        return Err(AuthError::InvalidCredential("the browser program is empty".into()));
+                    }
+                }
+                if timeout.is_zero() {
+                    return Err(AuthError::InvalidCredential("the browser sign-in's timeout must be positive".into()));
+                }
+                Method::Browser { tenant_id, client_id, launcher, timeout }
+            }
             Credential::ManagedIdentity { client_id, source } => {
                 let client_id = client_id.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
                 if let Some(c) = &client_id {
@@ -1107,6 +1136,7 @@ impl TokenProvider {
             Method::ClientSecret { .. } => "clientSecret",
             Method::Certificate { .. } => "certificate",
             Method::DeviceCode { .. } => "deviceCode",
+            Method::Browser { .. } => "browser",
             Method::ManagedIdentity { .. } => "managedIdentity",
             Method::ClientAssertion { assertion: Assertion::File(_), .. } => "workloadIdentity",
             Method::ClientAssertion { assertion: Assertion::Given(_), .. } => "clientAssertion",
@@ -1119,6 +1149,7 @@ impl TokenProvider {
             Method::ClientSecret { tenant_id, .. }
             | Method::Certificate { tenant_id, .. }
             | Method::DeviceCode { tenant_id, .. }
+            | Method::Browser { tenant_id, .. }
             | Method::ClientAssertion { tenant_id, .. } => Some(tenant_id),
         }
     }
@@ -1130,6 +1161,7 @@ impl TokenProvider {
             Method::ClientSecret { client_id, .. }
             | Method::Certificate { client_id, .. }
             | Method::DeviceCode { client_id, .. }
+            | Method::Browser { client_id, .. }
             | Method::ClientAssertion { client_id, .. } => Some(client_id),
         }
     }
@@ -1194,6 +1226,7 @@ impl TokenProvider {
             Method::ClientAssertion { assertion: Assertion::Given(a), .. } => out.push(a.clone()),
             Method::Certificate { .. }
             | Method::DeviceCode { .. }
+            | Method::Browser { .. }
             | Method::ManagedIdentity { .. }
             | Method::ClientAssertion { .. } => {}
         }
@@ -1263,6 +1296,34 @@ impl TokenProvider {
             Method::ManagedIdentity { client_id, source, http } => {
                 self.managed_identity_token(http, client_id.as_deref(), source).await?
             }
+            Method::Browser { tenant_id, client_id, launcher, timeout } => match state.refresh_token.clone() {
+                // Renewed with the refresh token kept in memory (never written
+                // anywhere), so a long run is not interrupted.
+                Some(refresh_token) => {
+                    let url = self.endpoint(tenant_id, "token")?;
+                    let scope = self.device_code_scope();
+                    let form = [
+                        ("client_id", client_id.as_str()),
+                        ("scope", scope.as_str()),
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", refresh_token.expose()),
+                    ];
+                    match self.request_token(http, url, &form, &[&refresh_token]).await {
+                        Ok(issued) => issued,
+                        Err(AuthError::Rejected { code, .. }) if code == "invalid_grant" => {
+                            state.refresh_token = None;
+                            return Err(AuthError::NotRefreshable);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                None if state.signed_in => return Err(AuthError::NotRefreshable),
+                None => {
+                    let issued = self.browser_sign_in(http, tenant_id, client_id, launcher, *timeout).await?;
+                    state.signed_in = true;
+                    issued
+                }
+            },
             Method::DeviceCode { tenant_id, client_id } => {
                 let refresh_token = match &state.refresh_token {
                     Some(rt) => rt.clone(),
@@ -1556,6 +1617,71 @@ impl TokenProvider {
         Ok(Issued { token, refresh_token: None, lifetime, requested_at })
     }
 
+    /// Browser sign-in: the authorization code flow with PKCE, as
+    /// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+    /// describes it for desktop apps. Listens on 127.0.0.1 (port chosen by
+    /// the system) for the one redirect; the redirect URI is
+    /// `http://localhost:PORT/`: the public client registers `http://localhost`,
+    /// and for public clients the port of a localhost redirect URI is
+    /// ignored when it is compared
+    /// (https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions).
+    /// The redirect must carry the `state` sent, else the sign-in is
+    /// refused; the code is exchanged with the `code_verifier`.
+    async fn browser_sign_in(
+        &self,
+        http: &reqwest::Client,
+        tenant_id: &str,
+        client_id: &str,
+        launcher: &BrowserLauncher,
+        timeout: Duration,
+    ) -> Result<Issued, AuthError> {
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| AuthError::Browser(format!("cannot listen on a loopback port for the sign-in's redirect: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| AuthError::Browser(format!("cannot listen on a loopback port for the sign-in's redirect: {e}")))?
+            .port();
+        let redirect_uri = format!("http://localhost:{port}/");
+        // RFC 7636: a verifier of 43 characters from 32 random bytes; the
+        // challenge is BASE64URL(SHA256(verifier)).
+        let verifier = Secret::new(b64url(&rand::random::<[u8; 32]>()));
+        let challenge = b64url(ring::digest::digest(&ring::digest::SHA256, verifier.expose().as_bytes()).as_ref());
+        let expected_state = b64url(&rand::random::<[u8; 16]>());
+        let scope = self.device_code_scope();
+        let mut url = self.endpoint(tenant_id, "authorize")?;
+        url.query_pairs_mut()
+            .append_pair("client_id", client_id)
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("response_mode", "query")
+            .append_pair("scope", &scope)
+            .append_pair("state", &expected_state)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        open_browser(launcher, url.as_str())?;
+        let code = match tokio::time::timeout(timeout, wait_for_redirect(&listener, &expected_state)).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(AuthError::Browser(format!(
+                    "the browser did not come back to {redirect_uri} within {} s: sign in again, or use device code sign-in",
+                    timeout.as_secs()
+                )))
+            }
+        };
+        drop(listener);
+        let url = self.endpoint(tenant_id, "token")?;
+        let form = [
+            ("client_id", client_id),
+            ("scope", scope.as_str()),
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("code_verifier", verifier.expose()),
+        ];
+        self.request_token(http, url, &form, &[&code, &verifier]).await
+    }
+
     /// The device code flow asks for `offline_access` too, so that a refresh
     /// token is issued and the sign-in outlives the first access token.
     fn device_code_scope(&self) -> String {
@@ -1720,6 +1846,150 @@ fn network_as(method: &str, url: &str, e: reqwest::Error) -> AuthError {
         cause = c.source();
     }
     AuthError::Network(text)
+}
+
+/// How the browser sign-in opens the authorize page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrowserLauncher {
+    /// The system's browser: `rundll32 url.dll,FileProtocolHandler URL` on
+    /// Windows (ShellExecute's handler for URLs, which takes the URL as it
+    /// is, `&` included), `open URL` on macOS, `xdg-open URL` elsewhere.
+    System,
+    /// A program run with the URL as its one argument (`GWB_BROWSER`, the
+    /// `browserCommand` option): another browser, or a test's stand-in.
+    Program(String),
+}
+
+/// The variable naming the program that opens the browser sign-in's URL.
+pub const ENV_BROWSER: &str = "GWB_BROWSER";
+
+/// Why no browser can be opened here, if none can: an SSH session
+/// (`SSH_CONNECTION` or `SSH_TTY`), or on Linux and other Unixes no display
+/// (neither `DISPLAY` nor `WAYLAND_DISPLAY`). `env` looks a variable up.
+/// A browser program named explicitly is used regardless.
+pub fn browser_unavailable(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |name: &str| env(name).map_or(false, |v| !v.trim().is_empty());
+    if set("SSH_CONNECTION") || set("SSH_TTY") {
+        return Some("this is an SSH session".into());
+    }
+    if cfg!(any(windows, target_os = "macos")) {
+        return None;
+    }
+    if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+        return Some("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());
+    }
+    None
+}
+
+fn open_browser(launcher: &BrowserLauncher, url: &str) -> Result<(), AuthError> {
+    let (program, mut cmd) = match launcher {
+        BrowserLauncher::Program(p) => (p.clone(), std::process::Command::new(p)),
+        BrowserLauncher::System if cfg!(windows) => {
+            let mut c = std::process::Command::new("rundll32");
+            c.arg("url.dll,FileProtocolHandler");
+            ("rundll32".to_string(), c)
+        }
+        BrowserLauncher::System if cfg!(target_os = "macos") => ("open".to_string(), std::process::Command::new("open")),
+        BrowserLauncher::System => ("xdg-open".to_string(), std::process::Command::new("xdg-open")),
+    };
+    cmd.arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| AuthError::Browser(format!("cannot start the browser ({program}): {e}; name one with {ENV_BROWSER}, or use device code sign-in")))?;
+    // Reaped when it ends; the sign-in does not wait for it.
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// How long a connection to the loopback listener may take to send its request.
+const REDIRECT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+const REDIRECT_MAX_HEAD: usize = 16 * 1024;
+
+/// Waits for the redirect: the first request to `/` carrying `code`,
+/// `error` or `state`. Other requests (a favicon) get 404; a connection
+/// that sends nothing in time (a browser's preconnect) is dropped. The
+/// browser is answered with a short page saying it can be closed.
+async fn wait_for_redirect(listener: &tokio::net::TcpListener, expected_state: &str) -> Result<Secret, AuthError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let (mut stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| AuthError::Browser(format!("the loopback listener failed: {e}")))?;
+        let read_head = async {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 2048];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < REDIRECT_MAX_HEAD {
+                let n = stream.read(&mut buf).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                head.extend_from_slice(&buf[..n]);
+            }
+            Some(head)
+        };
+        let mut head = match tokio::time::timeout(REDIRECT_READ_TIMEOUT, read_head).await {
+            Ok(Some(h)) => h,
+            _ => continue,
+        };
+        let text = String::from_utf8_lossy(&head).into_owned();
+        head.zeroize();
+        let target = text.lines().next().and_then(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next()) {
+                (Some("GET"), Some(t)) => Some(t.to_string()),
+                _ => None,
+            }
+        });
+        let url = target.and_then(|t| Url::parse("http://localhost/").ok()?.join(&t).ok());
+        let params: std::collections::HashMap<String, String> = match &url {
+            Some(u) if u.path() == "/" => u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+            _ => std::collections::HashMap::new(),
+        };
+        if !["code", "error", "state"].iter().any(|k| params.contains_key(*k)) {
+            let _ = stream
+                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .await;
+            continue;
+        }
+        let outcome = if params.get("state").map(String::as_str) != Some(expected_state) {
+            Err(AuthError::Browser(
+                "the redirect's state is not the one this sign-in sent: refused (the page that sent it is not this sign-in's)".into(),
+            ))
+        } else if let Some(error) = params.get("error") {
+            Err(AuthError::Rejected {
+                code: clip(error),
+                description: clip(params.get("error_description").map(String::as_str).unwrap_or("")),
+                status: 302,
+            })
+        } else {
+            match params.get("code") {
+                Some(code) if !code.is_empty() => Ok(Secret::new(code.clone())),
+                _ => Err(AuthError::Browser("the redirect has neither a code nor an error".into())),
+            }
+        };
+        let message = match &outcome {
+            Ok(_) => "You are signed in to group-writeback. You can close this window and go back to the command line.".to_string(),
+            Err(e) => format!("The sign-in to group-writeback failed: {e}. You can close this window."),
+        };
+        let html = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>group-writeback sign-in</title></head><body><p>{}</p></body></html>",
+            message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        );
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+            html.len(),
+            html
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+        let _ = stream.shutdown().await;
+        return outcome;
+    }
 }
 
 /// What to show the person signing in with a device code.

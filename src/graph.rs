@@ -194,6 +194,8 @@ pub struct ClientOptions {
     #[serde(default)]
     pub authority: Option<String>,
     /// "accessToken", "clientSecret", "certificate", "deviceCode",
+    /// "browser" (authorization code with PKCE through the browser, device
+    /// code where no browser can be opened: SSH, no display),
     /// "environment" (Azure Identity's variables), "managedIdentity" (the
     /// system-assigned identity, or the user-assigned one `clientId`; the
     /// secret, when given, is the identity header), "workloadIdentity" (a
@@ -218,6 +220,15 @@ pub struct ClientOptions {
     /// For "workloadIdentity": the federated token file.
     #[serde(default)]
     pub federated_token_file: Option<String>,
+    /// For "browser": the program that opens the sign-in page, run with the
+    /// URL as its one argument (default: `GWB_BROWSER`, else the system's
+    /// browser).
+    #[serde(default)]
+    pub browser_command: Option<String>,
+    /// For "browser": how long to wait for the browser to come back with
+    /// the sign-in's code (300).
+    #[serde(default = "default_browser_timeout")]
+    pub browser_timeout_seconds: f64,
     /// For "managedIdentity" on an Azure Arc-enabled server: the folder the
     /// agent's challenge key files must be in, when not the agent's own
     /// (`/var/opt/azcmagent/tokens`, `%ProgramData%\AzureConnectedMachineAgent\Tokens`).
@@ -257,6 +268,9 @@ pub struct ClientOptions {
 
 fn default_timeout() -> f64 {
     100.0
+}
+fn default_browser_timeout() -> f64 {
+    300.0
 }
 fn default_max_retries() -> u32 {
     8
@@ -355,6 +369,10 @@ pub struct ContextInfo {
     /// A managed identity's endpoint ("imds", "appService", "azureArc") or the federated
     /// token file.
     pub token_source: Option<String>,
+    /// Why the sign-in is not the one asked for: "browser" falls back to
+    /// device code where no browser can be opened (the reason is here, and
+    /// at the start of the device code prompt's message).
+    pub notice: Option<String>,
 }
 
 pub(crate) struct Inner {
@@ -430,6 +448,7 @@ impl Client {
         let kind = opts.auth.clone().unwrap_or_else(|| {
             if secret.is_some() { "accessToken".into() } else { "environment".into() }
         });
+        let mut notice = None;
         let settings = match kind.to_ascii_lowercase().as_str() {
             "accesstoken" => {
                 let token = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
@@ -476,6 +495,53 @@ impl Client {
                         certificate_pem: cert,
                     },
                 }
+            }
+            "browser" => {
+                let tenant_id = opts.tenant_id.clone().unwrap_or_else(|| "organizations".into());
+                let client_id = opts
+                    .client_id
+                    .clone()
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or_else(|| crate::auth::DEFAULT_PUBLIC_CLIENT_ID.to_string());
+                // The options' environment first, then the process's: the
+                // display and SSH variables are inherited, never set by a host.
+                let host_env = |name: &str| {
+                    match opts.environment.as_ref().and_then(|m| m.get(name)) {
+                        Some(v) => Some(v.clone()),
+                        None => std::env::var(name).ok(),
+                    }
+                    .filter(|v| !v.trim().is_empty())
+                };
+                let program = opts
+                    .browser_command
+                    .clone()
+                    .filter(|c| !c.trim().is_empty())
+                    .or_else(|| host_env(crate::auth::ENV_BROWSER));
+                let secs = opts.browser_timeout_seconds;
+                if !(secs.is_finite() && secs >= 1.0) {
+                    return Err(GraphError::InvalidArgument(format!("'browserTimeoutSeconds' must be at least 1, not {}", secs)));
+                }
+                let launcher = match (program, crate::auth::browser_unavailable(&host_env)) {
+                    (Some(p), _) => Some(crate::auth::BrowserLauncher::Program(p)),
+                    (None, None) => Some(crate::auth::BrowserLauncher::System),
+                    (None, Some(why)) => {
+                        notice = Some(format!(
+                            "No browser can be opened here ({}): signing in with a device code instead.",
+                            why
+                        ));
+                        None
+                    }
+                };
+                let credential = match launcher {
+                    Some(launcher) => Credential::Browser {
+                        tenant_id,
+                        client_id,
+                        launcher,
+                        timeout: Duration::from_secs_f64(secs.min(86_400.0)),
+                    },
+                    None => Credential::DeviceCode { tenant_id, client_id },
+                };
+                AuthSettings { authority, scope, credential }
             }
             "devicecode" => AuthSettings {
                 authority,
@@ -545,7 +611,7 @@ impl Client {
             }
             other => {
                 return Err(GraphError::InvalidArgument(format!(
-                    "sign-in method '{}' is not known: use accessToken, clientSecret, certificate, deviceCode, environment, \
+                    "sign-in method '{}' is not known: use accessToken, clientSecret, certificate, deviceCode, browser, environment, \
                      managedIdentity, workloadIdentity or clientAssertion",
                     other
                 )))
@@ -580,6 +646,7 @@ impl Client {
             client_id: auth.client_id().map(str::to_string),
             identity: auth.identity().map(str::to_string),
             token_source: auth.token_source(),
+            notice,
         };
         let pace = Pace::new(opts.resource_units_per_second, opts.resource_unit_burst, opts.writes_per_second, opts.write_burst);
         Ok(Client {
@@ -659,7 +726,14 @@ impl Client {
 
     pub fn device_code_begin(&self) -> Result<DeviceCodePrompt, GraphError> {
         let inner = self.inner.clone();
-        self.block_on(async move { inner.auth.device_code_begin(&inner.http).await.map_err(GraphError::from) })
+        let notice = inner.info.notice.clone();
+        self.block_on(async move {
+            let mut prompt = inner.auth.device_code_begin(&inner.http).await.map_err(GraphError::from)?;
+            if let Some(n) = notice {
+                prompt.message = format!("{} {}", n, prompt.message);
+            }
+            Ok(prompt)
+        })
     }
 
     /// Waits up to `max_wait` for the device code sign-in: Ok(()) when

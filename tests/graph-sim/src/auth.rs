@@ -205,6 +205,42 @@ pub struct AuthConfig {
     pub device_expiry: u64,
     pub auto_approve_after: Option<f64>,
     pub static_token: Option<String>,
+    /// `--authorize-fault`: deny, hang, state or challenge.
+    pub authorize_fault: Option<String>,
+}
+
+/// An authorization code issued at `/authorize`, redeemed once at `/token`.
+#[derive(Clone, Debug)]
+struct AuthCode {
+    client_id: String,
+    redirect_uri: String,
+    /// `(method, challenge)`: PKCE (RFC 7636), when the request had one.
+    challenge: Option<(String, String)>,
+    scope: String,
+    permission: Permission,
+    expires: Instant,
+    redeemed: bool,
+}
+
+/// What a refresh token stands for: the sign-in it renews.
+#[derive(Clone, Debug)]
+struct RefreshGrant {
+    client_id: String,
+    scope: String,
+    permission: Permission,
+}
+
+/// Authorization codes live about ten minutes ("Authorization codes are
+/// short lived. Typically, they expire after about 10 minutes":
+/// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow).
+const AUTH_CODE_LIFETIME: Duration = Duration::from_secs(600);
+
+/// What `GET /{tenant}/oauth2/v2.0/authorize` answers: a redirect to the
+/// client's redirect URI, or a page (the service shows errors about the
+/// redirect URI or the client itself on its own page, never redirecting).
+pub enum AuthorizeReply {
+    Redirect(String),
+    Page(u16, String),
 }
 
 pub struct AuthState {
@@ -213,11 +249,31 @@ pub struct AuthState {
     pub issued: u64,
     /// The Azure Arc challenge keys written so far (each file's content).
     pub arc_keys: Vec<String>,
+    codes: HashMap<String, AuthCode>,
+    refresh: HashMap<String, RefreshGrant>,
 }
 
 impl AuthState {
     pub fn new() -> Self {
-        AuthState { tokens: HashMap::new(), device: HashMap::new(), issued: 0, arc_keys: Vec::new() }
+        AuthState {
+            tokens: HashMap::new(),
+            device: HashMap::new(),
+            issued: 0,
+            arc_keys: Vec::new(),
+            codes: HashMap::new(),
+            refresh: HashMap::new(),
+        }
+    }
+
+    /// A refresh token for a delegated sign-in whose scope has
+    /// `offline_access` (else None, as the service issues none).
+    fn issue_refresh(&mut self, client_id: &str, scope: &str, permission: Permission) -> Option<String> {
+        if !scope.split_whitespace().any(|w| w.eq_ignore_ascii_case("offline_access")) {
+            return None;
+        }
+        let rt = format!("0.gsim-rt.{}", b64url(&rand::random::<[u8; 32]>()));
+        self.refresh.insert(rt.clone(), RefreshGrant { client_id: client_id.to_string(), scope: scope.to_string(), permission });
+        Some(rt)
     }
 
     /// A new bearer token for `app_id`, valid `lifetime` seconds.
@@ -372,6 +428,16 @@ impl<'a> Endpoint<'a> {
                     return self.unknown_tenant(tenant);
                 }
                 self.device_token(state, form)
+            }
+            "authorization_code" | "refresh_token" => {
+                if !self.tenant_matches(tenant, true) {
+                    return self.unknown_tenant(tenant);
+                }
+                if grant == "authorization_code" {
+                    self.code_token(state, form)
+                } else {
+                    self.refresh_token(state, form)
+                }
             }
             "" => oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."),
             other => oauth_error(400, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{}'.", other)),
@@ -673,19 +739,208 @@ impl<'a> Endpoint<'a> {
             DeviceState::Approved => {
                 d.state = DeviceState::Redeemed;
                 let (client_id, permission, scope) = (d.client_id.clone(), d.permission, d.scope.clone());
-                let token = state.issue(&client_id, permission, lifetime);
-                OAuthReply {
-                    status: 200,
-                    body: json!({
-                        "token_type": "Bearer",
-                        "scope": scope,
-                        "expires_in": lifetime,
-                        "ext_expires_in": lifetime,
-                        "access_token": token,
-                    }),
-                }
+                delegated_token(state, &client_id, permission, &scope, lifetime)
             }
         }
+    }
+
+    /// `GET /{tenant}/oauth2/v2.0/authorize` (the authorization code flow,
+    /// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow):
+    /// a test user signs in at once and the browser is sent to
+    /// `redirect_uri?code=...&state=...`. A public client's registered
+    /// redirect URI is `http://localhost` (as Microsoft Graph PowerShell's
+    /// is): any port is accepted, the port of a localhost redirect URI being
+    /// ignored for public clients
+    /// (https://learn.microsoft.com/en-us/entra/identity-platform/reply-url#localhost-exceptions);
+    /// `127.0.0.1` is another URI and is refused. Errors about the client or
+    /// the redirect URI are shown on a page; the others are sent to the
+    /// redirect URI as `error` and `error_description`.
+    pub fn authorize(&self, state: &mut AuthState, tenant: &str, query: &HashMap<String, String>) -> AuthorizeReply {
+        let page = |status: u16, aadsts: u32, text: &str| {
+            AuthorizeReply::Page(
+                status,
+                format!(
+                    "<!doctype html><title>Sign in to your account</title><p>Sorry, but we're having trouble signing you in.</p><p>AADSTS{}: {}</p>",
+                    aadsts,
+                    html_escape(text)
+                ),
+            )
+        };
+        if !self.tenant_matches(tenant, true) {
+            return page(400, 90002, &format!("Tenant '{}' not found.", tenant));
+        }
+        let get = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
+        let client_id = get("client_id");
+        if client_id.is_empty() {
+            return page(400, 900144, "The request body must contain the following parameter: 'client_id'.");
+        }
+        let app = match self.app(client_id) {
+            Some(a) => a,
+            None => return page(400, 700016, &format!("Application with identifier '{}' was not found in the directory '{}'.", client_id, tenant)),
+        };
+        let redirect_uri = get("redirect_uri");
+        let loopback = url::Url::parse(redirect_uri).ok().filter(|u| {
+            app.public_client
+                && u.scheme() == "http"
+                && u.host_str().map_or(false, |h| h.eq_ignore_ascii_case("localhost"))
+                && u.path() == "/"
+                && u.query().is_none()
+                && u.fragment().is_none()
+        });
+        let mut target = match loopback {
+            Some(u) => u,
+            None => {
+                return page(
+                    400,
+                    50011,
+                    &format!(
+                        "The redirect URI '{}' specified in the request does not match the redirect URIs configured for the application '{}'.",
+                        redirect_uri, app.client_id
+                    ),
+                )
+            }
+        };
+        let client_state = query.get("state").cloned();
+        let redirect_error = |mut target: url::Url, error: &str, aadsts: u32, text: &str| {
+            {
+                let mut q = target.query_pairs_mut();
+                q.append_pair("error", error).append_pair("error_description", &format!("AADSTS{}: {}", aadsts, text));
+                if let Some(st) = &client_state {
+                    q.append_pair("state", st);
+                }
+            }
+            AuthorizeReply::Redirect(target.to_string())
+        };
+        match get("response_type") {
+            "" => return redirect_error(target, "invalid_request", 900144, "The request body must contain the following parameter: 'response_type'."),
+            "code" => {}
+            other => {
+                return redirect_error(target, "unsupported_response_type", 700054, &format!("response_type '{}' is not enabled for the application.", other))
+            }
+        }
+        let scope = get("scope").to_string();
+        if scope.trim().is_empty() {
+            return redirect_error(target, "invalid_request", 900144, "The request body must contain the following parameter: 'scope'.");
+        }
+        let challenge = match (get("code_challenge"), get("code_challenge_method")) {
+            ("", "") => None,
+            ("", _) => return redirect_error(target, "invalid_request", 900144, "The request body must contain the following parameter: 'code_challenge'."),
+            (c, "") | (c, "plain") => Some(("plain".to_string(), c.to_string())),
+            (c, "S256") => Some(("S256".to_string(), c.to_string())),
+            (_, other) => return redirect_error(target, "invalid_request", 900144, &format!("The code_challenge_method '{}' is not supported: use S256 or plain.", other)),
+        };
+        match self.cfg.authorize_fault.as_deref() {
+            Some("deny") => return redirect_error(target, "access_denied", 65004, "User declined to consent to access the app."),
+            Some("hang") => {
+                return AuthorizeReply::Page(200, "<!doctype html><title>Sign in to your account</title><p>graph-sim: this sign-in never completes (--authorize-fault hang).</p>".to_string())
+            }
+            _ => {}
+        }
+        let words: Vec<&str> = scope.split_whitespace().collect();
+        let mut permission = Permission::from_names(words.iter().copied());
+        if words.iter().any(|w| w.ends_with("/.default") || *w == ".default") {
+            permission = permission.max(app.permission);
+        }
+        let permission = permission.min(app.permission.max(Permission::Read));
+        let challenge = match (challenge, self.cfg.authorize_fault.as_deref()) {
+            (Some((m, _)), Some("challenge")) => Some((m, b64url(&rand::random::<[u8; 32]>()))),
+            (c, _) => c,
+        };
+        let code = format!("1.gsim-code.{}", b64url(&rand::random::<[u8; 32]>()));
+        state.codes.insert(
+            code.clone(),
+            AuthCode {
+                client_id: app.client_id.clone(),
+                redirect_uri: redirect_uri.to_string(),
+                challenge,
+                scope,
+                permission,
+                expires: Instant::now() + AUTH_CODE_LIFETIME,
+                redeemed: false,
+            },
+        );
+        let state_back = match (client_state, self.cfg.authorize_fault.as_deref()) {
+            (Some(st), Some("state")) => Some(format!("{}-altered", st)),
+            (st, _) => st,
+        };
+        {
+            let mut q = target.query_pairs_mut();
+            q.append_pair("code", &code);
+            if let Some(st) = &state_back {
+                q.append_pair("state", st);
+            }
+            q.append_pair("session_state", &random_guid());
+        }
+        AuthorizeReply::Redirect(target.to_string())
+    }
+
+    /// The token endpoint's `authorization_code` grant: the code once, from
+    /// the client and redirect URI it was issued to, with the PKCE verifier
+    /// whose S256 hash is the challenge.
+    fn code_token(&self, state: &mut AuthState, form: &HashMap<String, String>) -> OAuthReply {
+        let get = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+        for name in ["client_id", "code", "redirect_uri"] {
+            if get(name).is_empty() {
+                return oauth_error(400, "invalid_request", 900144, &format!("The request body must contain the following parameter: '{}'.", name));
+            }
+        }
+        let lifetime = self.cfg.token_lifetime;
+        let c = match state.codes.get_mut(get("code")) {
+            Some(c) => c,
+            None => return oauth_error(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid."),
+        };
+        if c.redeemed {
+            return oauth_error(400, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.");
+        }
+        if Instant::now() >= c.expires {
+            return oauth_error(400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.");
+        }
+        if !c.client_id.eq_ignore_ascii_case(get("client_id")) {
+            return oauth_error(400, "invalid_grant", 70000, "The provided authorization code was issued to another client.");
+        }
+        if c.redirect_uri != get("redirect_uri") {
+            return oauth_error(400, "invalid_grant", 70000, "The redirect_uri does not match the one the authorization code was issued for.");
+        }
+        if let Some((method, challenge)) = &c.challenge {
+            let verifier = get("code_verifier");
+            if verifier.is_empty() {
+                return oauth_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'code_verifier'.");
+            }
+            let computed = if method == "S256" {
+                b64url(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()).as_ref())
+            } else {
+                verifier.to_string()
+            };
+            if &computed != challenge {
+                // The code is spent anyway: it cannot be tried again.
+                c.redeemed = true;
+                return oauth_error(400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+            }
+        }
+        c.redeemed = true;
+        let (client_id, permission, scope) = (c.client_id.clone(), c.permission, c.scope.clone());
+        delegated_token(state, &client_id, permission, &scope, lifetime)
+    }
+
+    /// The token endpoint's `refresh_token` grant. The refresh token stays
+    /// valid after use (the service rotates them but the old one lives on
+    /// until it expires) and a new one is issued with each answer.
+    fn refresh_token(&self, state: &mut AuthState, form: &HashMap<String, String>) -> OAuthReply {
+        let get = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+        for name in ["client_id", "refresh_token"] {
+            if get(name).is_empty() {
+                return oauth_error(400, "invalid_request", 900144, &format!("The request body must contain the following parameter: '{}'.", name));
+            }
+        }
+        let grant = match state.refresh.get(get("refresh_token")) {
+            Some(g) => g.clone(),
+            None => return oauth_error(400, "invalid_grant", 70000, "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid."),
+        };
+        if !grant.client_id.eq_ignore_ascii_case(get("client_id")) {
+            return oauth_error(400, "invalid_grant", 70000, "The refresh token was issued to another client.");
+        }
+        let scope = if get("scope").trim().is_empty() { grant.scope.clone() } else { get("scope").to_string() };
+        delegated_token(state, &grant.client_id, grant.permission, &scope, self.cfg.token_lifetime)
     }
 
     /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
@@ -726,6 +981,27 @@ impl<'a> Endpoint<'a> {
 }
 
 /// The decoded claims of a JWT (not verified).
+/// A delegated sign-in's token answer: an access token, and a refresh
+/// token when the scope has `offline_access`.
+fn delegated_token(state: &mut AuthState, client_id: &str, permission: Permission, scope: &str, lifetime: u64) -> OAuthReply {
+    let token = state.issue(client_id, permission, lifetime);
+    let mut body = json!({
+        "token_type": "Bearer",
+        "scope": scope,
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
+        "access_token": token,
+    });
+    if let Some(rt) = state.issue_refresh(client_id, scope, permission) {
+        body["refresh_token"] = Value::String(rt);
+    }
+    OAuthReply { status: 200, body }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 pub fn jwt_claims(jwt: &str) -> Result<serde_json::Map<String, Value>, String> {
     let payload = jwt.split('.').nth(1).ok_or("a JWT has three dot-separated parts")?;
     let bytes = b64url_decode(payload).ok_or("the payload is not base64url")?;
@@ -831,6 +1107,132 @@ pub fn rsa_key_from_pem(pem: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn endpoint_with<'a>(apps: &'a [App], cfg: &'a AuthConfig) -> Endpoint<'a> {
+        Endpoint { tenant_id: "t1", domain: "contoso.test", base_url: "http://127.0.0.1:1", apps, cfg }
+    }
+
+    fn cfg(fault: Option<&str>) -> AuthConfig {
+        AuthConfig {
+            token_lifetime: 60,
+            device_interval: 5,
+            device_expiry: 900,
+            auto_approve_after: None,
+            static_token: None,
+            authorize_fault: fault.map(String::from),
+        }
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K9vDnG0XkF3hU1qAbCdEfGhIjK";
+
+    fn authorize_query(redirect: &str) -> HashMap<String, String> {
+        let challenge = b64url(ring::digest::digest(&ring::digest::SHA256, VERIFIER.as_bytes()).as_ref());
+        q(&[
+            ("client_id", GRAPH_POWERSHELL_CLIENT_ID),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("scope", "https://graph.microsoft.com/.default offline_access"),
+            ("state", "s1"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+    }
+
+    fn code_of(reply: AuthorizeReply) -> String {
+        match reply {
+            AuthorizeReply::Redirect(loc) => {
+                let u = url::Url::parse(&loc).unwrap();
+                assert!(loc.starts_with("http://localhost:5000/?"), "{}", loc);
+                let p: HashMap<String, String> = u.query_pairs().into_owned().collect();
+                assert_eq!(p.get("state").map(String::as_str), Some("s1"));
+                p["code"].clone()
+            }
+            AuthorizeReply::Page(s, t) => panic!("{} {}", s, t),
+        }
+    }
+
+    #[test]
+    fn authorization_code_with_pkce_once_then_refresh() {
+        let apps = default_apps();
+        let c = cfg(None);
+        let ep = endpoint_with(&apps, &c);
+        let mut st = AuthState::new();
+        let code = code_of(ep.authorize(&mut st, "t1", &authorize_query("http://localhost:5000/")));
+        let form = |verifier: &str| {
+            q(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", GRAPH_POWERSHELL_CLIENT_ID),
+                ("code", &code),
+                ("redirect_uri", "http://localhost:5000/"),
+                ("code_verifier", verifier),
+            ])
+        };
+        let ok = ep.token(&mut st, "t1", &form(VERIFIER), None);
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        let rt = ok.body["refresh_token"].as_str().unwrap().to_string();
+        let again = ep.token(&mut st, "t1", &form(VERIFIER), None);
+        assert_eq!(again.body["error"], "invalid_grant");
+        assert!(again.body["error_description"].as_str().unwrap().starts_with("AADSTS54005:"));
+        let refreshed = ep.token(
+            &mut st,
+            "t1",
+            &q(&[("grant_type", "refresh_token"), ("client_id", GRAPH_POWERSHELL_CLIENT_ID), ("refresh_token", &rt)]),
+            None,
+        );
+        assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+        let unknown = ep.token(
+            &mut st,
+            "t1",
+            &q(&[("grant_type", "refresh_token"), ("client_id", GRAPH_POWERSHELL_CLIENT_ID), ("refresh_token", "0.gsim-rt.nope")]),
+            None,
+        );
+        assert_eq!(unknown.body["error"], "invalid_grant");
+    }
+
+    #[test]
+    fn a_wrong_verifier_spends_the_code() {
+        let apps = default_apps();
+        let c = cfg(None);
+        let ep = endpoint_with(&apps, &c);
+        let mut st = AuthState::new();
+        let code = code_of(ep.authorize(&mut st, "t1", &authorize_query("http://localhost:5000/")));
+        let mut form = q(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", GRAPH_POWERSHELL_CLIENT_ID),
+            ("code", &code),
+            ("redirect_uri", "http://localhost:5000/"),
+            ("code_verifier", "another-verifier-another-verifier-another-verifier"),
+        ]);
+        let r = ep.token(&mut st, "t1", &form, None);
+        assert_eq!(r.body["error"], "invalid_grant");
+        assert!(r.body["error_description"].as_str().unwrap().starts_with("AADSTS501481:"));
+        form.insert("code_verifier".into(), VERIFIER.into());
+        assert_eq!(ep.token(&mut st, "t1", &form, None).body["error"], "invalid_grant");
+    }
+
+    #[test]
+    fn redirect_uris_other_than_localhost_get_a_page() {
+        let apps = default_apps();
+        let c = cfg(None);
+        let ep = endpoint_with(&apps, &c);
+        let mut st = AuthState::new();
+        for bad in ["http://127.0.0.1:5000/", "https://evil.example/", "http://localhost:5000/cb", ""] {
+            match ep.authorize(&mut st, "t1", &authorize_query(bad)) {
+                AuthorizeReply::Page(400, t) => assert!(t.contains("AADSTS50011"), "{}", t),
+                _ => panic!("{} was accepted", bad),
+            }
+        }
+        let mut no_type = authorize_query("http://localhost:5000/");
+        no_type.remove("response_type");
+        match ep.authorize(&mut st, "t1", &no_type) {
+            AuthorizeReply::Redirect(loc) => assert!(loc.contains("error=invalid_request") && loc.contains("state=s1"), "{}", loc),
+            AuthorizeReply::Page(..) => panic!("a page"),
+        }
+    }
 
     #[test]
     fn bundled_certificate_yields_a_key() {

@@ -185,6 +185,9 @@ pub struct Config {
     pub device_interval: u64,
     pub device_expiry: u64,
     pub auto_approve_after: Option<f64>,
+    /// `--authorize-fault`: how the simulated user's browser sign-in at
+    /// `/authorize` goes wrong (deny, hang, state, challenge).
+    pub authorize_fault: Option<String>,
     pub throttle: bool,
     pub throttle_scale: f64,
     pub throttle_speed: f64,
@@ -227,6 +230,7 @@ impl Default for Config {
             device_interval: 5,
             device_expiry: 900,
             auto_approve_after: None,
+            authorize_fault: None,
             throttle: true,
             throttle_scale: 1.0,
             throttle_speed: 1.0,
@@ -250,6 +254,8 @@ pub const USAGE: &str = "\
 graph-sim: a simulated Microsoft Entra ID tenant speaking Microsoft Graph beta.
 
 usage: graph-sim [flags]
+       graph-sim URL         act as a browser: GET URL, follow redirects (tests of
+                             the browser sign-in name this program as the browser)
   --listen ADDR              address to listen on (default 127.0.0.1:0)
   --groups N                 groups to generate (default 1000; 0 with --tenant)
   --seed S                   seed of the generated tenant (default 1)
@@ -262,6 +268,10 @@ usage: graph-sim [flags]
   --device-code-interval S   polling interval of the device code flow (default 5)
   --device-code-expiry S     lifetime of a device code (default 900)
   --auto-approve-after S     approve device codes S seconds after issue
+  --authorize-fault KIND     the browser sign-in (/authorize) goes wrong: deny (the
+                             user declines), hang (never redirects), state (the
+                             redirect's state is altered), challenge (the code is
+                             bound to another code_challenge)
   --throttle on|off          throttling (default on)
   --throttle-scale F         shrink quotas and windows by F (default 1)
   --throttle-speed S         run the throttling clock S times fast: every
@@ -362,6 +372,13 @@ impl Config {
                 "--device-code-interval" => c.device_interval = parse_num(&flag, &value(&mut it)?)?,
                 "--device-code-expiry" => c.device_expiry = parse_num(&flag, &value(&mut it)?)?,
                 "--auto-approve-after" => c.auto_approve_after = Some(parse_num(&flag, &value(&mut it)?)?),
+                "--authorize-fault" => {
+                    let v = value(&mut it)?;
+                    if !["deny", "hang", "state", "challenge"].contains(&v.as_str()) {
+                        return Err(format!("--authorize-fault: '{}' is not deny, hang, state or challenge", v));
+                    }
+                    c.authorize_fault = Some(v);
+                }
                 "--throttle" => {
                     c.throttle = match value(&mut it)?.as_str() {
                         "on" => true,

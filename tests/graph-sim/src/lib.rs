@@ -202,6 +202,7 @@ pub fn start(mut cfg: Config) -> Result<Running, String> {
         device_interval: cfg.device_interval,
         device_expiry: cfg.device_expiry,
         auto_approve_after: cfg.auto_approve_after,
+        authorize_fault: cfg.authorize_fault.clone(),
         static_token: cfg.static_token.clone(),
     };
     let throttle = Throttle::new(cfg.throttle, cfg.throttle_scale, cfg.throttle_speed, cfg.tenant_size, tenant.tenant_id.clone());

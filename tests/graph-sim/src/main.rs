@@ -6,7 +6,15 @@
 use graph_sim::{auth, start, Config, USAGE};
 use std::io::Write;
 
+mod browse;
+
 fn main() {
+    // `graph-sim URL`: a stand-in browser for the browser sign-in's tests.
+    if let Some(first) = std::env::args().nth(1) {
+        if first.starts_with("http://") || first.starts_with("https://") {
+            std::process::exit(browse::run(&first));
+        }
+    }
     let cfg = match Config::from_args(std::env::args().skip(1)) {
         Ok(Some(c)) => c,
         Ok(None) => {

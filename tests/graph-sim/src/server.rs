@@ -395,6 +395,22 @@ fn route(
             let mut st = sim.auth.lock().unwrap();
             oauth_response(ep.token(&mut st, tenant, &form, basic), ids)
         }
+        ("GET", [tenant, "oauth2", "v2.0", "authorize"]) => {
+            let q = form_of(query.as_bytes());
+            let mut st = sim.auth.lock().unwrap();
+            match ep.authorize(&mut st, tenant, &q) {
+                crate::auth::AuthorizeReply::Redirect(location) => ApiResponse {
+                    status: 302,
+                    headers: vec![("Location".into(), location), ("Cache-Control".into(), "no-store".into())],
+                    body: RespBody::Text(String::new()),
+                },
+                crate::auth::AuthorizeReply::Page(status, html) => ApiResponse {
+                    status,
+                    headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+                    body: RespBody::Text(html),
+                },
+            }
+        }
         ("POST", [tenant, "oauth2", "v2.0", "devicecode"]) => {
             let form = form_of(body);
             let mut st = sim.auth.lock().unwrap();

@@ -1,0 +1,152 @@
+//! Browser sign-in (authorization code with PKCE) end to end against
+//! graph-sim, with graph-sim itself as the browser (`graph-sim URL` GETs the
+//! authorize URL and follows its redirect to the library's loopback
+//! listener): sign in and list groups, a code bound to another challenge,
+//! a redirect with another state, a sign-in that never comes back, renewal
+//! with the refresh token after the access token expired, and the fallback
+//! to device code where no browser can be opened.
+
+mod common;
+
+use common::*;
+use group_writeback::graph::{Client, ClientOptions, GraphError};
+use group_writeback::listing::ListOptions;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+fn options(base: &str, extra: Value) -> ClientOptions {
+    let mut v = json!({
+        "endpoint": base,
+        "auth": "browser",
+        "tenantId": TENANT,
+        "browserCommand": sim_binary().to_string_lossy(),
+        "environment": {},
+    });
+    for (k, val) in extra.as_object().unwrap() {
+        v[k] = val.clone();
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+fn count_groups(client: &Client) -> Result<usize, GraphError> {
+    let cursor = client.list_groups(ListOptions::default())?;
+    let mut n = 0;
+    while let Some(page) = cursor.next_page()? {
+        n += page.len();
+    }
+    Ok(n)
+}
+
+#[test]
+fn signs_in_through_the_browser_and_lists_groups() {
+    let sim = Sim::start(&["--groups", "30", "--throttle", "off"]);
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    let info = client.info();
+    assert_eq!(info.auth, "browser");
+    assert_eq!(info.client_id.as_deref(), Some(group_writeback::auth::DEFAULT_PUBLIC_CLIENT_ID));
+    assert_eq!(info.notice, None);
+    client.sign_in().expect("signed in through the stand-in browser");
+    assert_eq!(count_groups(&client).unwrap(), 30);
+    assert_eq!(sim.stats()["tokensIssued"], 1, "one sign-in, its token reused");
+}
+
+#[test]
+fn a_client_id_given_wins() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off"]);
+    let client = Client::new(options(&sim.base, json!({"clientId": CLIENT_ID})), None).unwrap();
+    assert_eq!(client.info().client_id.as_deref(), Some(CLIENT_ID));
+    client.sign_in().unwrap();
+    assert_eq!(count_groups(&client).unwrap(), 3);
+}
+
+#[test]
+fn a_verifier_that_does_not_match_the_challenge_is_refused() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off", "--authorize-fault", "challenge"]);
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    let err = client.sign_in().unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, GraphError::Auth(_)), "{:?}", err);
+    assert!(text.contains("invalid_grant") && text.contains("AADSTS501481"), "{}", text);
+    assert!(!text.contains("gsim-code"), "the code is not shown: {}", text);
+    assert_eq!(sim.stats()["tokensIssued"], 0);
+}
+
+#[test]
+fn a_redirect_with_another_state_is_refused() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off", "--authorize-fault", "state"]);
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    let err = client.sign_in().unwrap_err();
+    assert!(err.to_string().contains("state"), "{}", err);
+    assert_eq!(sim.stats()["tokensIssued"], 0, "the code was not exchanged");
+}
+
+#[test]
+fn a_declined_sign_in_says_so() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off", "--authorize-fault", "deny"]);
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    let err = client.sign_in().unwrap_err().to_string();
+    assert!(err.contains("access_denied") && err.contains("AADSTS65004"), "{}", err);
+}
+
+#[test]
+fn a_sign_in_that_never_comes_back_times_out() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off", "--authorize-fault", "hang"]);
+    let client = Client::new(options(&sim.base, json!({"browserTimeoutSeconds": 2})), None).unwrap();
+    let started = Instant::now();
+    let err = client.sign_in().unwrap_err().to_string();
+    assert!(err.contains("did not come back") && err.contains("within 2 s"), "{}", err);
+    assert!(started.elapsed() >= Duration::from_secs(2), "waited the timeout");
+}
+
+#[test]
+fn a_browser_program_that_cannot_start_is_an_error() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off"]);
+    let client =
+        Client::new(options(&sim.base, json!({"browserCommand": "/nonexistent/gwb-no-such-browser"})), None).unwrap();
+    let err = client.sign_in().unwrap_err().to_string();
+    assert!(err.contains("cannot start the browser") && err.contains("GWB_BROWSER"), "{}", err);
+}
+
+#[test]
+fn the_refresh_token_renews_the_access_token_after_it_expires() {
+    let sim = Sim::start(&["--groups", "20", "--throttle", "off", "--token-lifetime", "2"]);
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    client.sign_in().unwrap();
+    assert_eq!(count_groups(&client).unwrap(), 20);
+    std::thread::sleep(Duration::from_millis(2500));
+    // A second browser sign-in is never made (the provider refuses one once
+    // signed in): this read succeeds only through the refresh token.
+    assert_eq!(count_groups(&client).unwrap(), 20);
+    let issued = sim.stats()["tokensIssued"].as_u64().unwrap();
+    assert!(issued >= 2, "renewed: {} tokens", issued);
+}
+
+#[test]
+fn no_browser_falls_back_to_device_code_and_says_why() {
+    let sim = Sim::start(&["--groups", "5", "--throttle", "off", "--auto-approve-after", "0", "--device-code-interval", "1"]);
+    for (env, why) in [
+        (json!({"SSH_CONNECTION": "10.0.0.2 50000 10.0.0.1 22"}), "SSH session"),
+        (json!({"DISPLAY": "", "WAYLAND_DISPLAY": ""}), "no display"),
+    ] {
+        if why == "no display" && (cfg!(windows) || cfg!(target_os = "macos") || std::env::var_os("SSH_CONNECTION").is_some()) {
+            continue;
+        }
+        let opts = options(&sim.base, json!({"browserCommand": null, "environment": env}));
+        let client = Client::new(opts, None).unwrap();
+        let info = client.info();
+        assert_eq!(info.auth, "deviceCode", "{}", why);
+        let notice = info.notice.clone().expect("a notice");
+        assert!(notice.contains(why) && notice.contains("device code"), "{}", notice);
+        let prompt = client.device_code_begin().unwrap();
+        assert!(prompt.message.starts_with(&notice), "{}", prompt.message);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match client.device_code_wait(Duration::from_secs(5)) {
+                Ok(()) => break,
+                Err(GraphError::Pending) if Instant::now() < deadline => continue,
+                Err(e) => panic!("{}", e),
+            }
+        }
+        assert_eq!(count_groups(&client).unwrap(), 5);
+    }
+}
