@@ -1064,9 +1064,12 @@ const char *gwb_refusal_name(uint32_t refusal);
  * `cloud` ("Global", "USGov", "USGovDoD", "China"), `endpoint` (a Graph
  * base URL such as the simulated tenant's; https, or http on loopback
  * only), `authority` (sign-in base URL), `auth` ("accessToken",
- * "clientSecret", "certificate", "deviceCode", "environment",
+ * "clientSecret", "certificate", "deviceCode", "browser", "environment",
  * "managedIdentity", "workloadIdentity", "clientAssertion"), `tenantId`,
  * `clientId`, `certificatePem`, `certificatePath`, `federatedTokenFile`,
+ * `browserCommand` (the program that opens the browser sign-in's page,
+ * run with the URL as its one argument; default `GWB_BROWSER`, else the
+ * system's browser), `browserTimeoutSeconds` (300),
  * `azureArcKeyDirectory` (the folder Azure Arc's challenge key files must
  * be in, when not the agent's),
  * `environment` (an object of the variables named by
@@ -1089,6 +1092,15 @@ const char *gwb_refusal_name(uint32_t refusal);
  * only from the agent's folder, a `.key` of at most 4096 bytes), else the
  * instance metadata service (169.254.169.254, or
  * `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+ * "browser" signs a person in with the authorization code flow and PKCE:
+ * `gwb_client_sign_in` (or the first call that needs Graph) opens the
+ * browser at the authorize page and waits for its redirect on a loopback
+ * port (`http://localhost:PORT/`); the refresh token is kept in memory
+ * only, to renew the access token. Default `tenantId` "organizations",
+ * `clientId` Microsoft Graph PowerShell's public client. Where no browser
+ * can be opened (an SSH session, or no DISPLAY/WAYLAND_DISPLAY on Linux)
+ * and no `browserCommand` is given, the client is a "deviceCode" one: the
+ * context's `notice` and the device code prompt's message say why.
  * "workloadIdentity" sends the federated token file's content (read at
  * each token request) as a client assertion; "clientAssertion" sends the
  * secret as one.
@@ -1129,7 +1141,9 @@ void gwb_client_free(gwb_client *client);
  * identity's kind: "systemAssigned" or "userAssigned", else null),
  * `tokenSource` (a managed identity's endpoint, "imds", "appService" or
  * "azureArc", or
- * the federated token file; else null) (never a secret), and its
+ * the federated token file; else null), `notice` (why the sign-in is not
+ * the one asked for: "browser" became "deviceCode"; else null) (never a
+ * secret), and its
  * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
  * configured ones until the service's answers slow them down). On success
  * `*json_out` is a new string, freed with `gwb_string_free`.
@@ -1147,7 +1161,10 @@ gwb_status gwb_client_context_json(const gwb_client *client,
  * access token the caller gave is tried on one cheap request
  * (`GET /beta/groups?$top=1&$select=id`): `GWB_STATUS_AUTH` when Graph
  * answers 401, `GWB_STATUS_FORBIDDEN` for 403. For the device code method, use `gwb_client_device_code_begin` and
- * `gwb_client_device_code_wait` instead.
+ * `gwb_client_device_code_wait` instead. For "browser", this opens the
+ * browser and blocks until the sign-in completes, fails, times out
+ * (`browserTimeoutSeconds`: `GWB_STATUS_AUTH`) or `gwb_client_cancel` is
+ * called (`GWB_STATUS_CANCELLED`).
  *
  * # Safety
  * `client` is NULL or a live `gwb_client`; `error_out` is NULL or writable.

@@ -942,6 +942,50 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
     gwb_client_free(c);
   }
 
+  /* Browser sign-in (authorization code with PKCE): graph-sim itself stands
+   * in for the browser, run with the authorize URL as its one argument: it
+   * GETs it and follows the redirect to the library's loopback listener. The
+   * path goes into JSON with forward slashes (Windows accepts them). */
+  {
+    char program[1024], members[1400];
+    size_t n = 0;
+    for (const char *p = sim_path; *p && n + 1 < sizeof program; p++) program[n++] = *p == '\\' ? '/' : *p;
+    program[n] = '\0';
+    snprintf(members, sizeof members,
+             "\"auth\":\"browser\",\"tenantId\":\"" TENANT "\",\"browserCommand\":\"%s\",\"browserTimeoutSeconds\":60",
+             program);
+    c = client_for(sim, members, NULL);
+    if (c) {
+      char *json = NULL;
+      if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
+        CHECK(j_str_eq(j_get(json, "auth"), "browser", true));
+        const char *notice = j_get(json, "notice");
+        CHECK(notice != NULL && strncmp(notice, "null", 4) == 0);
+        gwb_string_free(json);
+      }
+      if (CHECK_OK(gwb_client_sign_in(c, &err), err)) check_client_reads(c, some_id);
+      gwb_client_free(c);
+    }
+    /* No browser here (an SSH session): device code, and the prompt says why. */
+    c = client_for(sim,
+                   "\"auth\":\"browser\",\"tenantId\":\"" TENANT
+                   "\",\"environment\":{\"SSH_CONNECTION\":\"10.0.0.2 50000 10.0.0.1 22\"}",
+                   NULL);
+    if (c) {
+      char *json = NULL, *prompt = NULL;
+      if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
+        CHECK(j_str_eq(j_get(json, "auth"), "deviceCode", true));
+        CHECK_HAS(j_get(json, "notice"), "SSH session");
+        gwb_string_free(json);
+      }
+      if (CHECK_OK(gwb_client_device_code_begin(c, &prompt, &err), err)) {
+        CHECK_HAS(j_get(prompt, "message"), "No browser can be opened here");
+        gwb_string_free(prompt);
+      }
+      gwb_client_free(c);
+    }
+  }
+
   /* Bad options: nothing is created, the out-param is untouched. */
   struct {
     const char *options;
