@@ -140,19 +140,62 @@ Describe 'Connect-GroupWriteback' {
         }
     }
 
-    It 'says what is missing when there is no credential at all' {
+    It 'says what is missing when the environment holds only part of a credential' {
         $saved = @{}
         foreach ($name in 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH', 'AZURE_FEDERATED_TOKEN_FILE') {
             $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
             [System.Environment]::SetEnvironmentVariable($name, $null)
         }
         try {
+            $env:AZURE_CLIENT_ID = $readOnlyAppId
             $thrown = { Connect-GroupWriteback -Endpoint $sim.Url } | Should -Throw -PassThru
             $thrown.FullyQualifiedErrorId | Should -BeLike 'GroupWriteback.NoCredential*'
-            $thrown.Exception.Message | Should -Match 'AZURE_CLIENT_ID'
+            $thrown.Exception.Message | Should -Match 'AZURE_TENANT_ID'
+            $thrown.Exception.Message | Should -Match 'AZURE_CLIENT_SECRET'
         }
         finally {
             foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+    }
+
+    Context 'browser sign-in (no credential at all, as Connect-MgGraph)' {
+        BeforeAll {
+            $script:browserVariables = 'AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PATH',
+                'AZURE_FEDERATED_TOKEN_FILE', 'GWB_BROWSER', 'SSH_CONNECTION'
+            $script:savedBrowser = @{}
+            foreach ($name in $browserVariables) {
+                $savedBrowser[$name] = [System.Environment]::GetEnvironmentVariable($name)
+                [System.Environment]::SetEnvironmentVariable($name, $null)
+            }
+        }
+        AfterAll {
+            foreach ($name in $savedBrowser.Keys) { [System.Environment]::SetEnvironmentVariable($name, $savedBrowser[$name]) }
+            Connect-GroupWriteback -Endpoint $sim.Url -AccessToken (New-TestSecret $staticToken)
+        }
+        AfterEach {
+            $env:GWB_BROWSER = $null
+            $env:SSH_CONNECTION = $null
+        }
+
+        It 'signs in through the browser (graph-sim stands in for it) and shows the flow, never a secret' {
+            # graph-sim run with a URL GETs it and follows the redirect to the module's loopback listener.
+            $env:GWB_BROWSER = $sim.Process.StartInfo.FileName
+            $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru
+            $context.AuthType | Should -Be 'browser'
+            $context.CredentialSource | Should -Be 'Browser'
+            $context.TenantId | Should -Be $tenantId
+            $context.ClientId | Should -Be '14d82eec-204b-4c2f-b7e8-296a70dab67e'
+            (Get-GroupWritebackContext | Out-String) | Should -Not -Match 'gsim'
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+        }
+
+        It 'falls back to device code in an SSH session and says why' {
+            $env:SSH_CONNECTION = '10.0.0.2 50000 10.0.0.1 22'
+            $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru -WarningVariable warned -WarningAction SilentlyContinue
+            ($warned -join ' ') | Should -Match 'No browser can be opened here \(this is an SSH session\)'
+            $context.AuthType | Should -Be 'deviceCode'
+            $context.CredentialSource | Should -BeLike 'Browser (device code*'
+            @(Get-GroupWriteback -Top 1).Count | Should -Be 1
         }
     }
 

@@ -18,6 +18,9 @@ namespace GroupWriteback.Commands
         // the library gives (gwb_environment_variables_json), because on Linux
         // and macOS variables set in PowerShell ($env:X = ...) are not visible
         // to native code, which reads the environment it was started with.
+        /// <summary>The program that opens the browser sign-in's page (the library's GWB_BROWSER), read here for the same reason.</summary>
+        private const string BrowserVariable = "GWB_BROWSER";
+
         private static string Env(string role) => Rules.EnvironmentVariables().TryGetValue(role, out string name) ? name : role;
 
         [Parameter(Mandatory = true, ParameterSetName = "ClientSecret")]
@@ -123,6 +126,21 @@ namespace GroupWriteback.Commands
             return map;
         }
 
+        /// <summary>
+        /// The variables the library reads to tell whether a browser can be
+        /// opened (a display, an SSH session), as set in this session.
+        /// </summary>
+        private static OrderedDictionary BrowserEnvironment()
+        {
+            var map = new OrderedDictionary();
+            foreach (string name in new[] { "DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_TTY" })
+            {
+                string value = Variable(name);
+                if (value != null) map[name] = value;
+            }
+            return map;
+        }
+
         protected override void EndProcessing()
         {
             var options = new OrderedDictionary { ["cloud"] = Environment };
@@ -216,6 +234,19 @@ namespace GroupWriteback.Commands
                         {
                             options["authority"] = authority.Contains("://") ? authority : "https://" + authority;
                         }
+                        // No credential at all, not even part of one in the
+                        // environment: sign a person in through the browser,
+                        // as Connect-MgGraph does (device code where no browser
+                        // can be opened: the library says why).
+                        if (!hasSecret && certificatePath == null && tokenFile == null && Variable(envClientId) == null)
+                        {
+                            options["auth"] = "browser";
+                            if (Variable(BrowserVariable) is string browser) options["browserCommand"] = browser;
+                            options["environment"] = BrowserEnvironment();
+                            source = "Browser";
+                            certificatePath = null;
+                            break;
+                        }
                         var missing = new List<string>();
                         if (tenant == null) missing.Add(envTenantId);
                         if (clientId == null) missing.Add(envClientId);
@@ -272,7 +303,20 @@ namespace GroupWriteback.Commands
             try
             {
                 RuleResult signedIn;
-                if (ParameterSetName == "DeviceCode")
+                bool deviceCode = ParameterSetName == "DeviceCode";
+                if (source == "Browser")
+                {
+                    using (JsonDocument shown = JsonDocument.Parse(client.ContextJson()))
+                    {
+                        if (GroupReport.Str(shown.RootElement, "auth") == "deviceCode")
+                        {
+                            deviceCode = true;
+                            source = "Browser (device code: no browser here)";
+                        }
+                    }
+                    if (!deviceCode) WriteVerbose("Opening the browser to sign in; waiting for it (Ctrl+C cancels).");
+                }
+                if (deviceCode)
                 {
                     RuleResult begun = client.TryBeginDeviceCode();
                     signedIn = begun;
