@@ -150,3 +150,43 @@ fn no_browser_falls_back_to_device_code_and_says_why() {
         assert_eq!(count_groups(&client).unwrap(), 5);
     }
 }
+
+#[test]
+fn cancel_stops_a_sign_in_that_waits_for_the_browser() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off", "--authorize-fault", "hang"]);
+    let client = std::sync::Arc::new(Client::new(options(&sim.base, json!({})), None).unwrap());
+    let canceller = {
+        let client = client.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            client.cancel();
+        })
+    };
+    let started = Instant::now();
+    let err = client.sign_in().unwrap_err();
+    canceller.join().unwrap();
+    assert!(matches!(err, GraphError::Cancelled), "{:?}", err);
+    assert!(started.elapsed() < Duration::from_secs(60), "not the 300 s timeout");
+}
+
+#[test]
+fn device_code_keeps_its_refresh_token_too() {
+    let sim = Sim::start(&[
+        "--groups", "4", "--throttle", "off", "--token-lifetime", "2", "--auto-approve-after", "0", "--device-code-interval", "1",
+    ]);
+    let opts = options(&sim.base, json!({"auth": "deviceCode", "browserCommand": null}));
+    let client = Client::new(opts, None).unwrap();
+    client.device_code_begin().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.device_code_wait(Duration::from_secs(5)) {
+            Ok(()) => break,
+            Err(GraphError::Pending) if Instant::now() < deadline => continue,
+            Err(e) => panic!("{}", e),
+        }
+    }
+    assert_eq!(count_groups(&client).unwrap(), 4);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(count_groups(&client).unwrap(), 4, "renewed with the refresh token");
+    assert!(sim.stats()["tokensIssued"].as_u64().unwrap() >= 2);
+}
