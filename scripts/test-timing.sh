@@ -8,6 +8,8 @@
 #
 # The suites: the Rust client and fault-matrix tests (tests/client.rs,
 # tests/faults.rs), sign-in with its device code polling (tests/auth.rs),
+# managed identity's retries and the browser sign-in's waits (tests/identity.rs,
+# tests/browser.rs),
 # graph-sim's throttling, fault and device code tests, the C client program
 # under AddressSanitizer (bulk under a quota, cancellation, faults) and under
 # valgrind (the same, about 30 times slower), and the Pester tests of the
@@ -73,7 +75,7 @@ if [ "$mode" = loaded ]; then
   fi
 fi
 
-all_suites=(rust-client rust-faults rust-auth rust-paging sim-throttle sim-auth c-client c-valgrind pester sdk win-c-client win-pester)
+all_suites=(rust-client rust-faults rust-auth rust-identity rust-browser rust-paging sim-throttle sim-auth c-client c-valgrind pester sdk win-c-client win-pester)
 read -r -a suites <<<"${SUITES:-${all_suites[*]}}"
 for s in "${suites[@]}"; do
   case " ${all_suites[*]} " in *" $s "*) ;; *) echo "test-timing: no suite '$s' (the suites: ${all_suites[*]})" >&2; exit 2 ;; esac
@@ -91,6 +93,8 @@ run_suite() {
     c-client) ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 tests/c/build/test_client "$root/target/debug/graph-sim" ;;
     c-valgrind) valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
                   --num-callers=40 --suppressions=tests/c/valgrind.supp tests/c/build/test_client_valgrind --quick "$root/target/debug/graph-sim" ;;
+    rust-identity) cargo test --quiet --test identity ;;
+    rust-browser) cargo test --quiet --test browser ;;
     rust-paging) cargo test --quiet --test paging_shapes ;;
     # Microsoft's .NET SDK against graph-sim: its throttling checks (make test-sdk builds it).
     sdk) dotnet tests/sdk-conformance/bin/Release/net10.0/SdkConformance.dll "$root/target/debug/graph-sim" ;;
