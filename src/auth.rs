@@ -1297,26 +1297,7 @@ impl TokenProvider {
                 self.managed_identity_token(http, client_id.as_deref(), source).await?
             }
             Method::Browser { tenant_id, client_id, launcher, timeout } => match state.refresh_token.clone() {
-                // Renewed with the refresh token kept in memory (never written
-                // anywhere), so a long run is not interrupted.
-                Some(refresh_token) => {
-                    let url = self.endpoint(tenant_id, "token")?;
-                    let scope = self.device_code_scope();
-                    let form = [
-                        ("client_id", client_id.as_str()),
-                        ("scope", scope.as_str()),
-                        ("grant_type", "refresh_token"),
-                        ("refresh_token", refresh_token.expose()),
-                    ];
-                    match self.request_token(http, url, &form, &[&refresh_token]).await {
-                        Ok(issued) => issued,
-                        Err(AuthError::Rejected { code, .. }) if code == "invalid_grant" => {
-                            state.refresh_token = None;
-                            return Err(AuthError::NotRefreshable);
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
+                Some(refresh_token) => self.redeem_refresh_token(http, state, tenant_id, client_id, refresh_token).await?,
                 None if state.signed_in => return Err(AuthError::NotRefreshable),
                 None => {
                     let issued = self.browser_sign_in(http, tenant_id, client_id, launcher, *timeout).await?;
@@ -1330,23 +1311,7 @@ impl TokenProvider {
                     None if state.signed_in => return Err(AuthError::NotRefreshable),
                     None => return Err(AuthError::DeviceCodeNotStarted),
                 };
-                let url = self.endpoint(tenant_id, "token")?;
-                let scope = self.device_code_scope();
-                let form = [
-                    ("client_id", client_id.as_str()),
-                    ("scope", scope.as_str()),
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token.expose()),
-                ];
-                match self.request_token(http, url, &form, &[&refresh_token]).await {
-                    Ok(issued) => issued,
-                    Err(AuthError::Rejected { code, .. }) if code == "invalid_grant" => {
-                        // The refresh token is no longer valid: sign in again.
-                        state.refresh_token = None;
-                        return Err(AuthError::NotRefreshable);
-                    }
-                    Err(e) => return Err(e),
-                }
+                self.redeem_refresh_token(http, state, tenant_id, client_id, refresh_token).await?
             }
         };
         Ok(Self::store(state, issued))
@@ -1725,6 +1690,35 @@ impl TokenProvider {
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| network(&shown, e))?;
         Ok((status, body.to_vec()))
+    }
+
+    /// A person's sign-in (browser or device code) renewed with the refresh
+    /// token kept in memory (never written anywhere), so a long run is not
+    /// interrupted. One the service no longer accepts is forgotten: the
+    /// person signs in again ([`AuthError::NotRefreshable`]).
+    async fn redeem_refresh_token(
+        &self,
+        http: &reqwest::Client,
+        state: &mut State,
+        tenant_id: &str,
+        client_id: &str,
+        refresh_token: Secret,
+    ) -> Result<Issued, AuthError> {
+        let url = self.endpoint(tenant_id, "token")?;
+        let scope = self.device_code_scope();
+        let form = [
+            ("client_id", client_id),
+            ("scope", scope.as_str()),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
+        match self.request_token(http, url, &form, &[&refresh_token]).await {
+            Err(AuthError::Rejected { code, .. }) if code == "invalid_grant" => {
+                state.refresh_token = None;
+                Err(AuthError::NotRefreshable)
+            }
+            other => other,
+        }
     }
 
     /// POSTs a token request and reads the token.
