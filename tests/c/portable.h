@@ -3,7 +3,7 @@
  * and for Windows (built with mingw-w64, run on Windows or under wine):
  * a monotonic clock and sleeps, a child process whose stdout is read through
  * a pipe and which is killed and reaped at the end, loopback TCP sockets, a
- * temporary file, and a check that a program exists.
+ * temporary file and folder, and a check that a program exists.
  *
  * On POSIX systems the calls are exactly those the tests made before this
  * layer existed (posix_spawn, poll, kill(SIGKILL) + waitpid, mkstemp, ...).
@@ -30,6 +30,7 @@
 #include <windows.h>
 #else
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -407,6 +408,61 @@ static inline FILE *temp_file_create(char *path, size_t cap, const char *prefix)
     remove(path);
   }
   return f;
+#endif
+}
+
+/*
+ * Creates a new empty temporary folder and writes its path to `path`
+ * (forward slashes on Windows, as temp_file_create). Returns false on
+ * failure. Remove it with temp_dir_remove().
+ */
+static inline bool temp_dir_create(char *path, size_t cap, const char *prefix) {
+#ifdef _WIN32
+  char dir[MAX_PATH + 1];
+  DWORD n = GetTempPathA(sizeof dir, dir);
+  if (n == 0 || n > sizeof dir || cap < MAX_PATH) return false;
+  /* A unique name from GetTempFileNameA, whose file is replaced by the folder. */
+  if (GetTempFileNameA(dir, prefix, 0, path) == 0) return false;
+  if (!DeleteFileA(path) || !CreateDirectoryA(path, NULL)) return false;
+  for (char *c = path; *c; c++)
+    if (*c == '\\') *c = '/';
+  return true;
+#else
+  int written = snprintf(path, cap, "/tmp/%s-XXXXXX", prefix);
+  if (written < 0 || (size_t)written >= cap) return false;
+  return mkdtemp(path) != NULL;
+#endif
+}
+
+/* Removes a folder made by temp_dir_create and the files in it (not folders). */
+static inline void temp_dir_remove(const char *path) {
+  char file[1024];
+#ifdef _WIN32
+  char pattern[1024];
+  snprintf(pattern, sizeof pattern, "%s/*", path);
+  WIN32_FIND_DATAA found;
+  HANDLE h = FindFirstFileA(pattern, &found);
+  if (h != INVALID_HANDLE_VALUE) {
+    do {
+      if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
+      snprintf(file, sizeof file, "%s/%s", path, found.cFileName);
+      DeleteFileA(file);
+    } while (FindNextFileA(h, &found));
+    FindClose(h);
+  }
+  RemoveDirectoryA(path);
+#else
+  DIR *d = opendir(path);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+      unlink(file);
+    }
+    closedir(d);
+  }
+  rmdir(path);
 #endif
 }
 

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "portable.h"
 
@@ -51,6 +52,13 @@
 static const char *sim_path = GWB_GRAPH_SIM;
 /* graph-sim's default --identity-header (listed in tests/secrets.txt). */
 #define IDENTITY_HEADER "graph-sim-identity-header-5f3a"
+/* The user-assigned managed identity graph-sim knows (its README). */
+#define USER_IDENTITY "6e0f1a2b-3c4d-4e5f-9a6b-7c8d9e0f1a2b"
+/* A federated identity credential of the default app (--federated-credential),
+ * and the signature part of the tokens made for it (listed in tests/secrets.txt). */
+#define FEDERATED_ISSUER "https://token.actions.githubusercontent.com"
+#define FEDERATED_SUBJECT "repo:contoso/identity:environment:production"
+#define FEDERATED_SIGNATURE "fedsig-c-test-4d2a9e"
 static bool quick;
 
 /* ------------------------------------------------------------------ checks */
@@ -1033,6 +1041,209 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
     CHECK(json == STRING_SENTINEL);
     gwb_client_free(c);
   }
+}
+
+/* ------------------------------------------------------------------ managed and workload identity */
+
+/* base64url without padding, as JWT parts are written. */
+static void base64url(const char *in, char *out, size_t cap) {
+  static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  size_t n = strlen(in), k = 0;
+  for (size_t i = 0; i < n && k + 5 < cap; i += 3) {
+    uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+    if (i + 1 < n) v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+    if (i + 2 < n) v |= (unsigned char)in[i + 2];
+    out[k++] = abc[(v >> 18) & 63];
+    out[k++] = abc[(v >> 12) & 63];
+    if (i + 1 < n) out[k++] = abc[(v >> 6) & 63];
+    if (i + 2 < n) out[k++] = abc[v & 63];
+  }
+  out[k] = '\0';
+}
+
+/*
+ * A token as another identity provider issues it (GitHub Actions,
+ * Kubernetes): issuer, subject, the audience Entra ID expects, expiring
+ * `expires_in` seconds from now. graph-sim does not check its signature (the
+ * service would fetch the issuer's keys).
+ */
+static void federated_token(char *out, size_t cap, const char *subject, long expires_in) {
+  char claims[512], head[128], body[768];
+  long long now = (long long)time(NULL);
+  snprintf(claims, sizeof claims,
+           "{\"iss\":\"" FEDERATED_ISSUER "\",\"sub\":\"%s\",\"aud\":\"api://AzureADTokenExchange\",\"nbf\":%lld,"
+           "\"exp\":%lld}",
+           subject, now - 60, now + expires_in);
+  base64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", head, sizeof head);
+  base64url(claims, body, sizeof body);
+  snprintf(out, cap, "%s.%s." FEDERATED_SIGNATURE, head, body);
+}
+
+/* Writes `text` to a new temporary file; its path in `path`. */
+static bool write_temp(char *path, size_t cap, const char *prefix, const char *text) {
+  FILE *f = temp_file_create(path, cap, prefix);
+  if (!f) return false;
+  bool ok = fputs(text, f) >= 0;
+  return fclose(f) == 0 && ok;
+}
+
+/* Signs in with `members` and `secret`, reads a group, and checks the context. */
+static void check_identity_sign_in(const sim_t *sim, const char *members, const char *secret, const char *some_id,
+                                   const char *auth, const char *identity, const char *token_source) {
+  gwb_error *err = NULL;
+  gwb_client *c = client_for(sim, members, secret);
+  if (!c) return;
+  if (CHECK_OK(gwb_client_sign_in(c, &err), err)) check_client_reads(c, some_id);
+  char *json = NULL;
+  if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
+    CHECK(j_str_eq(j_get(json, "auth"), auth, true));
+    if (identity) CHECK(j_str_eq(j_get(json, "identity"), identity, true));
+    if (token_source) CHECK(j_str_eq(j_get(json, "tokenSource"), token_source, true));
+    CHECK_LACKS(json, FEDERATED_SIGNATURE);
+    CHECK_LACKS(json, "graph-sim-arc-key-");
+    gwb_string_free(json);
+  }
+  gwb_client_free(c);
+}
+
+/* Signs in with `members` and `secret` and expects `want`, the message naming
+ * `needle` and never `hidden`. */
+static void check_identity_refused(const sim_t *sim, const char *members, const char *secret, gwb_status want,
+                                   const char *needle, const char *hidden) {
+  gwb_error *err = NULL;
+  gwb_client *c = NULL;
+  char opts[4096];
+  snprintf(opts, sizeof opts, "{\"endpoint\":\"%s\",\"backoffBaseSeconds\":0.05,%s}", sim->base, members);
+  gwb_status st = gwb_client_new(opts, secret, &c, &err);
+  if (st == GWB_STATUS_OK) st = gwb_client_sign_in(c, &err);
+  if (err && hidden) CHECK_LACKS(gwb_error_message(err), hidden);
+  if (st != want) print_excerpt("options", opts);
+  CHECK_FAIL(st, err, want, NULL, false, needle);
+  gwb_client_free(c);
+}
+
+/*
+ * Managed identity from the instance metadata service and from an Azure
+ * Arc-enabled server's agent, and workload identity federation (a federated
+ * token file, the AZURE_* variables, a client assertion), each against its
+ * own graph-sim: signed in, a group read, the context, the failures.
+ */
+static void test_identity(void) {
+  char *some_id = NULL;
+  char members[2048], token[1024], path[512], keys[512], other[512];
+  gwb_error *err = NULL;
+
+  const char *args[] = {"--groups", "20", "--federated-credential", FEDERATED_ISSUER "|" FEDERATED_SUBJECT, NULL};
+  sim_t sim;
+  if (!CHECK(sim_start(&sim, args))) return;
+  gwb_client *probe = token_client(&sim, "");
+  strvec all = {0};
+  if (probe) CHECK_OK(list_all(probe, NULL, &all, NULL, &err), err);
+  gwb_client_free(probe);
+  if (CHECK(all.n == 20)) some_id = j_strdup(j_get(all.items[0], "id"));
+  sv_free(&all);
+  if (!some_id) {
+    sim_stop(&sim);
+    return;
+  }
+
+  /* The instance metadata service, at the address Azure.Identity's
+   * AZURE_POD_IDENTITY_AUTHORITY_HOST names (nothing goes to 169.254.169.254). */
+  snprintf(members, sizeof members,
+           "\"auth\":\"managedIdentity\",\"environment\":{\"AZURE_POD_IDENTITY_AUTHORITY_HOST\":\"%s\"}", sim.base);
+  check_identity_sign_in(&sim, members, NULL, some_id, "managedIdentity", "systemAssigned", "imds");
+  snprintf(members, sizeof members,
+           "\"auth\":\"managedIdentity\",\"clientId\":\"" USER_IDENTITY
+           "\",\"environment\":{\"AZURE_POD_IDENTITY_AUTHORITY_HOST\":\"%s\"}",
+           sim.base);
+  check_identity_sign_in(&sim, members, NULL, some_id, "managedIdentity", "userAssigned", "imds");
+  /* An identity not assigned to this machine: IMDS's 400, as an auth failure. */
+  snprintf(members, sizeof members,
+           "\"auth\":\"managedIdentity\",\"clientId\":\"" CLIENT_ID
+           "\",\"environment\":{\"AZURE_POD_IDENTITY_AUTHORITY_HOST\":\"%s\"}",
+           sim.base);
+  check_identity_refused(&sim, members, NULL, GWB_STATUS_AUTH, "Identity not found", NULL);
+
+  /* Workload identity: the federated token file, named by the option... */
+  federated_token(token, sizeof token, FEDERATED_SUBJECT, 600);
+  if (CHECK(write_temp(path, sizeof path, "gwb-federated", token))) {
+    snprintf(members, sizeof members,
+             "\"auth\":\"workloadIdentity\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID
+             "\",\"federatedTokenFile\":\"%s\"",
+             path);
+    check_identity_sign_in(&sim, members, NULL, some_id, "workloadIdentity", NULL, path);
+    /* ...and by the variables Azure.Identity's WorkloadIdentityCredential reads. */
+    snprintf(members, sizeof members,
+             "\"auth\":\"workloadIdentity\",\"environment\":{\"AZURE_FEDERATED_TOKEN_FILE\":\"%s\",\"AZURE_TENANT_ID\":\"" TENANT
+             "\",\"AZURE_CLIENT_ID\":\"" CLIENT_ID "\"}",
+             path);
+    check_identity_sign_in(&sim, members, NULL, some_id, "workloadIdentity", NULL, path);
+    /* The file is read at each token request: expired now, AADSTS700024. */
+    federated_token(token, sizeof token, FEDERATED_SUBJECT, -600);
+    FILE *f = fopen(path, "w");
+    if (CHECK(f != NULL)) {
+      fputs(token, f);
+      fclose(f);
+      snprintf(members, sizeof members,
+               "\"auth\":\"workloadIdentity\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID
+               "\",\"federatedTokenFile\":\"%s\"",
+               path);
+      check_identity_refused(&sim, members, NULL, GWB_STATUS_AUTH, "AADSTS700024", FEDERATED_SIGNATURE);
+    }
+    remove(path);
+    /* A file that is not there: said at sign-in, not a crash. */
+    check_identity_refused(&sim, members, NULL, GWB_STATUS_INVALID_ARGUMENT, path, NULL);
+  }
+  /* Missing a part: the option or variable to set is named. */
+  check_identity_refused(&sim, "\"auth\":\"workloadIdentity\",\"environment\":{}", NULL, GWB_STATUS_INVALID_ARGUMENT,
+                         "AZURE_FEDERATED_TOKEN_FILE", NULL);
+
+  /* A client assertion given as the secret; a subject with no federated
+   * credential on the app is refused (AADSTS70021). */
+  federated_token(token, sizeof token, FEDERATED_SUBJECT, 600);
+  check_identity_sign_in(&sim, "\"auth\":\"clientAssertion\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID "\"",
+                         token, some_id, "clientAssertion", NULL, NULL);
+  federated_token(token, sizeof token, "repo:contoso/identity:pull_request", 600);
+  check_identity_refused(&sim, "\"auth\":\"clientAssertion\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID "\"",
+                         token, GWB_STATUS_AUTH, "AADSTS70021", FEDERATED_SIGNATURE);
+  check_identity_refused(&sim, "\"auth\":\"clientAssertion\",\"tenantId\":\"" TENANT "\",\"clientId\":\"" CLIENT_ID "\"",
+                         NULL, GWB_STATUS_INVALID_ARGUMENT, "client assertion", NULL);
+  sim_stop(&sim);
+
+  /* Azure Arc: graph-sim plays the agent, whose 401 names a key file in its
+   * folder; the library reads it only from the folder it is told is the
+   * agent's (azureArcKeyDirectory: the platform's by default). */
+  if (CHECK(temp_dir_create(keys, sizeof keys, "gwb-arc")) && CHECK(temp_dir_create(other, sizeof other, "gwb-arc-other"))) {
+    const char *arc_args[] = {"--groups", "20", "--arc-key-dir", keys, NULL};
+    sim_t arc;
+    if (CHECK(sim_start(&arc, arc_args))) {
+      probe = token_client(&arc, "");
+      all.n = 0;
+      char *arc_id = NULL;
+      if (probe) CHECK_OK(list_all(probe, NULL, &all, NULL, &err), err);
+      gwb_client_free(probe);
+      if (CHECK(all.n == 20)) arc_id = j_strdup(j_get(all.items[0], "id"));
+      sv_free(&all);
+      const char *env_fmt = "\"auth\":\"managedIdentity\",%s\"environment\":{\"IDENTITY_ENDPOINT\":"
+                            "\"%s/metadata/identity/oauth2/token\",\"IMDS_ENDPOINT\":\"%s\"},\"azureArcKeyDirectory\":\"%s\"";
+      if (arc_id) {
+        snprintf(members, sizeof members, env_fmt, "", arc.base, arc.base, keys);
+        check_identity_sign_in(&arc, members, NULL, arc_id, "managedIdentity", "systemAssigned", "azureArc");
+      }
+      /* A challenge naming a file outside that folder: not read, nothing sent. */
+      snprintf(members, sizeof members, env_fmt, "", arc.base, arc.base, other);
+      check_identity_refused(&arc, members, NULL, GWB_STATUS_INVALID_ARGUMENT, "Azure Arc challenge is refused",
+                             "graph-sim-arc-key-");
+      /* Arc has only the system-assigned identity. */
+      snprintf(members, sizeof members, env_fmt, "\"clientId\":\"" USER_IDENTITY "\",", arc.base, arc.base, keys);
+      check_identity_refused(&arc, members, NULL, GWB_STATUS_INVALID_ARGUMENT, "system-assigned", NULL);
+      free(arc_id);
+      sim_stop(&arc);
+    }
+  }
+  temp_dir_remove(keys);
+  temp_dir_remove(other);
+  free(some_id);
 }
 
 /* ------------------------------------------------------------------ get and set */
@@ -2066,6 +2277,9 @@ int main(int argc, char **argv) {
     sim_stop(&sim);
   }
   fprintf(stderr, "sign-in, get and set: %.1f s\n", now_s() - t);
+  t = now_s();
+  test_identity();
+  fprintf(stderr, "managed and workload identity: %.1f s\n", now_s() - t);
 
   t = now_s();
   test_listing_large();

@@ -4,6 +4,7 @@
 BeforeDiscovery {
     Import-Module -Name (Join-Path -Path $PSScriptRoot -ChildPath 'TestPlatform.psm1') -Force
     $noPemCertificate = [bool](Get-TestSkipReason -Capability PemCertificate)
+    $noArcAgentFolder = [bool](Get-TestSkipReason -Capability ArcAgentFolder)
 }
 
 BeforeAll {
@@ -262,6 +263,53 @@ Describe 'Connect-GroupWriteback' {
             $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -Identity } | Should -Throw -PassThru
             $thrown.Exception.Message | Should -Match '401'
             $thrown.Exception.Message | Should -Not -Match 'wrong-identity-header-42'
+        }
+
+        It 'signs in as an Azure Arc-enabled server (-Identity with IDENTITY_ENDPOINT and IMDS_ENDPOINT): the challenge''s key file' -Tag 'Needs:ArcAgentFolder' -Skip:$noArcAgentFolder {
+            # A child session, whose agent key folder is one of the test's own (Get-TestArcServerCommand).
+            $arc = Get-TestArcServerCommand -Root $TestDrive
+            $saved = @{}
+            foreach ($name in $arc.Environment.Keys) {
+                $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
+                [System.Environment]::SetEnvironmentVariable($name, $arc.Environment[$name])
+            }
+            try {
+                $script = Join-Path -Path $PSScriptRoot -ChildPath 'SignInAsArcServer.ps1'
+                $output = & $arc.Path @($arc.Argument) -NoProfile -NonInteractive -File $script -ModulePath $moduleDir -KeyFolder $arc.KeyFolder 2>&1
+                $code = $LASTEXITCODE
+            }
+            finally {
+                foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            }
+            $text = ($output | Out-String)
+            $code | Should -Be 0 -Because $text
+            $line = @($output | ForEach-Object { "$_" } | Where-Object { $_.StartsWith('{') })[-1]
+            $result = $line | ConvertFrom-Json
+            $result.PSObject.Properties['Error'] | Should -BeNullOrEmpty -Because $text
+            $result.AuthType | Should -Be 'managedIdentity'
+            $result.ManagedIdentity | Should -Be 'systemAssigned'
+            $result.TokenSource | Should -Be 'azureArc'
+            $result.Groups | Should -Be 5
+            $result.KeyFiles | Should -BeGreaterOrEqual 1
+            $text | Should -Not -Match 'graph-sim-arc-key-'
+        }
+
+        It 'refuses an Azure Arc challenge naming a key file outside the agent''s folder, and a user-assigned identity there' {
+            $elsewhere = Join-Path -Path $TestDrive -ChildPath 'not-the-agent-folder'
+            $null = New-Item -ItemType Directory -Path $elsewhere -Force
+            $arc = Start-TestGraphSim -ArgumentList @('--groups', '5', '--arc-key-dir', $elsewhere)
+            try {
+                $env:IDENTITY_ENDPOINT = "$($arc.Url)/metadata/identity/oauth2/token"
+                $env:IMDS_ENDPOINT = $arc.Url
+                $thrown = { Connect-GroupWriteback -Endpoint $arc.Url -Identity } | Should -Throw -PassThru
+                $thrown.Exception.Message | Should -Match 'Azure Arc challenge is refused'
+                $thrown.Exception.Message | Should -Not -Match 'graph-sim-arc-key-'
+                $thrown = { Connect-GroupWriteback -Endpoint $arc.Url -Identity -ClientId $userIdentity } | Should -Throw -PassThru
+                $thrown.Exception.Message | Should -Match 'system-assigned'
+            }
+            finally {
+                Stop-TestGraphSim -Sim $arc
+            }
         }
 
         It 'signs in with a federated token file (-FederatedTokenFile, and AZURE_FEDERATED_TOKEN_FILE)' {

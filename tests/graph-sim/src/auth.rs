@@ -495,6 +495,13 @@ impl<'a> Endpoint<'a> {
                 return oauth_error(400, "invalid_request", 50027, "client_assertion_type must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.");
             }
             if let Err((code, msg)) = self.verify_assertion(app, tenant, assertion) {
+                if code == 70021 {
+                    // A real answer, quoted in Azure Workload Identity's
+                    // troubleshooting guide
+                    // (https://azure.github.io/azure-workload-identity/docs/troubleshooting.html):
+                    // 400 invalid_request, not invalid_client.
+                    return oauth_error(400, "invalid_request", code, &msg);
+                }
                 return oauth_error(401, "invalid_client", code, &msg);
             }
         } else {
@@ -595,9 +602,12 @@ impl<'a> Endpoint<'a> {
     /// assertion (workload identity federation,
     /// https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation):
     /// its `iss` and `sub` must match a federated credential of the app
-    /// exactly and `aud` hold that credential's audience, else AADSTS70021;
-    /// an expired one is AADSTS700024 (the sign-in error codes page,
-    /// https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes).
+    /// exactly and `aud` hold that credential's audience, else AADSTS70021
+    /// (400 `invalid_request`, worded as the real answer Azure Workload
+    /// Identity's troubleshooting guide quotes); an expired one is
+    /// AADSTS700024 (`invalid_client`, worded as the service's answers in
+    /// public MSAL and Azure PowerShell issues). Neither code is on the
+    /// sign-in error codes page.
     /// The service checks the signature against the issuer's published keys
     /// (its OpenID configuration); graph-sim cannot fetch them and does not
     /// check it (assumed).

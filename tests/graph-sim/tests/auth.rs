@@ -262,7 +262,7 @@ fn federated_assertions_match_a_federated_credential() {
     assert_eq!((expired.status, expired.json()["error_codes"][0].as_u64()), (401, Some(700024)));
     for (sub, aud) in [("repo:contoso/other:environment:prod", "api://AzureADTokenExchange"), (subject, "api://other")] {
         let refused = call(&jwt(sub, aud, 600));
-        assert_eq!((refused.status, refused.json()["error"].as_str().unwrap()), (401, "invalid_client"));
+        assert_eq!((refused.status, refused.json()["error"].as_str().unwrap()), (400, "invalid_request"));
         assert_eq!(refused.json()["error_codes"][0], 70021);
     }
 }
