@@ -130,6 +130,10 @@ pub fn azure_arc_key_directory() -> Option<std::path::PathBuf> {
 const MANAGED_IDENTITY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Managed identity requests tried again after a transient failure.
 const MANAGED_IDENTITY_RETRIES: u32 = 4;
+/// How long IMDS may answer 410 while it is updated, and the first wait
+/// after one ([`managed_identity_retry_wait`]).
+const IMDS_UPDATE_WINDOW: Duration = Duration::from_secs(70);
+const IMDS_UPDATE_FIRST_WAIT: Duration = Duration::from_secs(3);
 
 // ---------------------------------------------------------------------------
 // Clouds
@@ -1473,35 +1477,30 @@ impl TokenProvider {
         }
     }
 
-    /// A token from a managed identity endpoint, tried again after a
-    /// transport failure, a 429 or a 5xx, and (IMDS and Arc) a 404 or 410:
-    /// the instance metadata service answers those while it starts or is
-    /// updated ("Retry guidance" in
-    /// https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#retry-guidance),
-    /// after 0.5, 1, 2 and 4 s, as Azure.Identity retries with an
-    /// exponential backoff.
+    /// A token from a managed identity endpoint, tried again as
+    /// [`managed_identity_retry_wait`] says.
     async fn managed_identity_token(
         &self,
         http: &reqwest::Client,
         client_id: Option<&str>,
         source: &ManagedIdentitySource,
     ) -> Result<Issued, AuthError> {
-        let local = !matches!(source, ManagedIdentitySource::AppService { .. });
-        let mut attempt = 0u32;
+        let mut retries = RetryCount::default();
         loop {
             let result = self.managed_identity_attempt(http, client_id, source).await;
-            let transient = match &result {
-                Err(AuthError::Network(_)) => true,
-                Err(AuthError::Rejected { status, .. }) => {
-                    *status == 429 || (500..600).contains(status) || (local && (*status == 404 || *status == 410))
-                }
-                _ => false,
+            let failure = match &result {
+                Err(AuthError::Network(_)) => Some(None),
+                Err(AuthError::Rejected { status, .. }) => Some(Some(*status)),
+                _ => None,
             };
-            if !transient || attempt >= MANAGED_IDENTITY_RETRIES {
-                return result;
+            let wait = match failure {
+                Some(status) => managed_identity_retry_wait(source, status, &mut retries),
+                None => None,
+            };
+            match wait {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return result,
             }
-            tokio::time::sleep(Duration::from_millis(500 << attempt)).await;
-            attempt += 1;
         }
     }
 
@@ -1795,6 +1794,48 @@ fn read_arc_key(challenge: &str, directory: Option<&std::path::Path>) -> Result<
         Ok(t) if !t.is_empty() => Ok(t),
         _ => Err(refuse(format!("{} is empty or not text", path.display()))),
     }
+}
+
+/// The retries so far of one managed identity token request: of any
+/// transient failure, and of IMDS's 410 in particular.
+#[derive(Default)]
+struct RetryCount {
+    transient: u32,
+    gone: u32,
+    gone_waited: Duration,
+}
+
+/// How long to wait before asking a managed identity endpoint again after
+/// a failure (`status` None: no answer), or None to give up. Transient:
+/// no answer, 429, 5xx, and from IMDS or Arc 404 and 410, which IMDS
+/// answers while it starts or is updated ("Retry guidance" in
+/// https://learn.microsoft.com/en-us/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#retry-guidance);
+/// tried again after 0.5, 1, 2 and 4 s. IMDS's 410 means an update that
+/// takes up to 70 seconds, so it is tried again from 3 s, doubling, until
+/// at least 70 s have been waited (3 + 6 + 12 + 24 + 48), as Azure.Identity
+/// does since it follows that guidance.
+fn managed_identity_retry_wait(source: &ManagedIdentitySource, status: Option<u16>, count: &mut RetryCount) -> Option<Duration> {
+    let local = !matches!(source, ManagedIdentitySource::AppService { .. });
+    let imds = matches!(source, ManagedIdentitySource::Imds { .. });
+    if imds && status == Some(410) {
+        if count.gone_waited >= IMDS_UPDATE_WINDOW {
+            return None;
+        }
+        let wait = IMDS_UPDATE_FIRST_WAIT * (1u32 << count.gone.min(16));
+        count.gone += 1;
+        count.gone_waited += wait;
+        return Some(wait);
+    }
+    let transient = match status {
+        None => true,
+        Some(s) => s == 429 || (500..600).contains(&s) || (local && (s == 404 || s == 410)),
+    };
+    if !transient || count.transient >= MANAGED_IDENTITY_RETRIES {
+        return None;
+    }
+    let wait = Duration::from_millis(500 << count.transient);
+    count.transient += 1;
+    Some(wait)
 }
 
 fn read_managed_identity_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Duration), AuthError> {
@@ -2106,6 +2147,41 @@ mod tests {
         assert!(source(&[(ENV_POD_IDENTITY_AUTHORITY_HOST, "https://imds.example.com")]).is_ok());
         assert!(matches!(source(&[(ENV_IDENTITY_ENDPOINT, "http://10.0.0.5/msi/token"), (ENV_IDENTITY_HEADER, "h")]), Err(AuthError::UntrustedUrl(_))));
         assert!(source(&[(ENV_IDENTITY_ENDPOINT, "http://localhost:8081/msi/token")]).is_err());
+    }
+
+    #[test]
+    fn managed_identity_retry_schedule() {
+        let url = Url::parse("http://169.254.169.254/metadata/identity/oauth2/token").unwrap();
+        let imds = ManagedIdentitySource::Imds { endpoint: url.clone() };
+        let arc = ManagedIdentitySource::AzureArc { endpoint: url.clone(), key_directory: None };
+        let app = ManagedIdentitySource::AppService { endpoint: url, header: Secret::new("h".to_string()) };
+        let waits = |source: &ManagedIdentitySource, status: Option<u16>| {
+            let mut count = RetryCount::default();
+            std::iter::from_fn(|| managed_identity_retry_wait(source, status, &mut count)).map(|d| d.as_millis()).collect::<Vec<_>>()
+        };
+        // Transient failures: four more tries, after 0.5, 1, 2 and 4 s.
+        for status in [None, Some(429), Some(500), Some(503)] {
+            for source in [&imds, &arc, &app] {
+                assert_eq!(waits(source, status), [500, 1000, 2000, 4000], "{status:?}");
+            }
+        }
+        // IMDS's 410 (being updated, up to 70 s): from 3 s, until at least 70 s in all.
+        let gone = waits(&imds, Some(410));
+        assert_eq!(gone, [3000, 6000, 12000, 24000, 48000]);
+        assert!(gone.iter().sum::<u128>() >= 70_000 && gone[..4].iter().sum::<u128>() < 70_000);
+        // 404 and 410 are transient from IMDS and Arc only; 400 and 401 never.
+        assert_eq!(waits(&arc, Some(410)), [500, 1000, 2000, 4000]);
+        assert_eq!(waits(&imds, Some(404)), [500, 1000, 2000, 4000]);
+        for status in [Some(404), Some(410), Some(400), Some(401)] {
+            assert!(waits(&app, status).is_empty(), "{status:?}");
+        }
+        assert!(waits(&imds, Some(400)).is_empty());
+        // A 410 after other failures still gets its own window, and the
+        // other failures their own count.
+        let mut count = RetryCount::default();
+        assert_eq!(managed_identity_retry_wait(&imds, Some(500), &mut count), Some(Duration::from_millis(500)));
+        assert_eq!(managed_identity_retry_wait(&imds, Some(410), &mut count), Some(Duration::from_secs(3)));
+        assert_eq!(managed_identity_retry_wait(&imds, Some(500), &mut count), Some(Duration::from_millis(1000)));
     }
 
     #[test]

@@ -236,6 +236,41 @@ fn azure_arc_challenge_and_its_key_file() {
 }
 
 #[test]
+fn imds_being_updated_is_waited_for_and_the_wait_can_be_cancelled() {
+    // IMDS answers 410 while it is updated (up to 70 s): the client waits
+    // (3 s for the first) and asks again instead of failing.
+    let sim = Sim::start(&["--groups", "20", "--imds-gone", "1"]);
+    let env = json!({"AZURE_POD_IDENTITY_AUTHORITY_HOST": sim.base});
+    let c = client(&sim, json!({"auth": "managedIdentity", "environment": env}), None).unwrap();
+    c.sign_in().unwrap();
+    reads_a_page(&c);
+    let stats = sim.control("/_sim/stats");
+    assert_eq!(stats["statusCounts"]["410"], 1, "{stats}");
+    assert_eq!(stats["tokensIssued"], 1, "{stats}");
+
+    // A longer update: the wait ends when the caller cancels (cancelled
+    // again and again until sign_in returns, so the cancel cannot come
+    // before the wait begins and be missed).
+    let updating = Sim::start(&["--groups", "1", "--imds-gone", "1000"]);
+    let env = json!({"AZURE_POD_IDENTITY_AUTHORITY_HOST": updating.base});
+    let c = std::sync::Arc::new(client(&updating, json!({"auth": "managedIdentity", "environment": env}), None).unwrap());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let canceller = {
+        let (c, done) = (c.clone(), done.clone());
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                c.cancel();
+            }
+        })
+    };
+    let result = c.sign_in();
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    canceller.join().unwrap();
+    assert!(matches!(result, Err(GraphError::Cancelled)), "{result:?}");
+}
+
+#[test]
 fn imds_is_tried_again_after_transient_failures() {
     // --fault-seed 5: the first request is answered 502, as IMDS may answer
     // while it starts; the second gets the token.

@@ -249,6 +249,8 @@ pub struct AuthState {
     pub issued: u64,
     /// The Azure Arc challenge keys written so far (each file's content).
     pub arc_keys: Vec<String>,
+    /// Token requests IMDS has received (for `--imds-gone`).
+    pub imds_requests: u64,
     codes: HashMap<String, AuthCode>,
     refresh: HashMap<String, RefreshGrant>,
 }
@@ -260,6 +262,7 @@ impl AuthState {
             device: HashMap::new(),
             issued: 0,
             arc_keys: Vec::new(),
+            imds_requests: 0,
             codes: HashMap::new(),
             refresh: HashMap::new(),
         }

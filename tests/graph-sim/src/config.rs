@@ -213,6 +213,9 @@ pub struct Config {
     /// `--arc-key-dir`: serve `/metadata/identity/oauth2/token` as an Azure
     /// Arc-enabled server's agent, writing challenge key files here.
     pub arc_key_dir: Option<PathBuf>,
+    /// `--imds-gone N`: the instance metadata service answers its first N
+    /// token requests 410, as while it is being updated.
+    pub imds_gone: u64,
 }
 
 impl Default for Config {
@@ -246,6 +249,7 @@ impl Default for Config {
             identity_header: crate::identity::DEFAULT_IDENTITY_HEADER.to_string(),
             federated: Vec::new(),
             arc_key_dir: None,
+            imds_gone: 0,
         }
     }
 }
@@ -319,6 +323,8 @@ usage: graph-sim [flags]
                              Arc-enabled server's agent (himds): a 401
                              challenge naming a key file written into DIR,
                              then the token for Authorization: Basic <key>
+  --imds-gone N              the instance metadata service answers its first
+                             N token requests 410, as while it is updated
   --quiet                    no summary on stderr
   --help                     this text
 ";
@@ -440,6 +446,7 @@ impl Config {
                         .ok_or_else(|| format!("--writeback-validation: '{}' is not store or strict", v))?;
                 }
                 "--quiet" => c.quiet = true,
+                "--imds-gone" => c.imds_gone = parse_num(&flag, &value(&mut it)?)?,
                 "--arc-key-dir" => c.arc_key_dir = Some(PathBuf::from(value(&mut it)?)),
                 "--identity-header" => {
                     let v = value(&mut it)?;

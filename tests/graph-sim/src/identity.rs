@@ -31,6 +31,9 @@ pub struct Context<'a> {
     pub arc_key_dir: Option<&'a std::path::Path>,
     pub base_url: &'a str,
     pub lifetime: u64,
+    /// `--imds-gone N`: IMDS answers its first N token requests 410, as
+    /// while it is being updated.
+    pub imds_gone: u64,
 }
 
 /// The content of every Azure Arc key file starts so (listed in
@@ -115,6 +118,12 @@ pub fn token(
                 // Assumed wording: IMDS requires api-version on every call
                 // (https://learn.microsoft.com/en-us/azure/virtual-machines/instance-metadata-service#versioning).
                 return (error(400, "invalid_request", "Required query variable 'api-version' is missing"), None);
+            }
+            // how-to-use-vm-token, retry guidance: 410 while IMDS is being
+            // updated, for up to 70 seconds. The body is assumed.
+            state.imds_requests += 1;
+            if state.imds_requests <= ctx.imds_gone {
+                return (error(410, "gone", "IMDS is being updated: try again."), None);
             }
         }
         Source::AppService => {

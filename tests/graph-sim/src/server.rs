@@ -433,6 +433,7 @@ fn route(
                 arc_key_dir: sim.cfg.arc_key_dir.as_deref(),
                 base_url: &sim.base_url,
                 lifetime: sim.auth_cfg.token_lifetime,
+                imds_gone: sim.cfg.imds_gone,
             };
             let (reply, challenge) = crate::identity::token(source, &mut st, &q, headers, &ctx);
             let resp = oauth_response(reply, ids);
