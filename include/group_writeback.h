@@ -1067,6 +1067,10 @@ const char *gwb_refusal_name(uint32_t refusal);
  * "clientSecret", "certificate", "deviceCode", "browser", "environment",
  * "managedIdentity", "workloadIdentity", "clientAssertion"), `tenantId`,
  * `clientId`, `certificatePem`, `certificatePath`, `federatedTokenFile`,
+ * `scopes` (for "browser" and "deviceCode": the delegated permissions, an
+ * array of Graph permission names such as "Group.Read.All", full scope
+ * URIs or ".default"; default ["Group.ReadWrite.All"]; `offline_access`
+ * is always added),
  * `browserCommand` (the program that opens the browser sign-in's page,
  * run with the URL as its one argument; default `GWB_BROWSER`, else the
  * system's browser), `browserTimeoutSeconds` (300),
@@ -1142,7 +1146,8 @@ void gwb_client_free(gwb_client *client);
  * `tokenSource` (a managed identity's endpoint, "imds", "appService" or
  * "azureArc", or
  * the federated token file; else null), `notice` (why the sign-in is not
- * the one asked for: "browser" became "deviceCode"; else null) (never a
+ * the one asked for: "browser" became "deviceCode"; else null), `scopes`
+ * (a delegated sign-in's requested scopes, in full; else null) (never a
  * secret), and its
  * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
  * configured ones until the service's answers slow them down). On success

@@ -229,6 +229,13 @@ pub struct ClientOptions {
     /// the sign-in's code (300).
     #[serde(default = "default_browser_timeout")]
     pub browser_timeout_seconds: f64,
+    /// For "browser" and "deviceCode": the delegated permissions to ask
+    /// for, as `Connect-MgGraph -Scopes` takes them: a Graph permission by
+    /// name (`Group.Read.All`, made `https://graph.microsoft.com/Group.Read.All`
+    /// in the client's cloud), a full scope URI, or `.default`. Default:
+    /// [`DEFAULT_DELEGATED_SCOPES`]. `offline_access` is always added.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
     /// For "managedIdentity" on an Azure Arc-enabled server: the folder the
     /// agent's challenge key files must be in, when not the agent's own
     /// (`/var/opt/azcmagent/tokens`, `%ProgramData%\AzureConnectedMachineAgent\Tokens`).
@@ -355,6 +362,54 @@ pub struct Reply<T = Value> {
     pub body: T,
 }
 
+/// The delegated permissions a person's sign-in asks for by default: what
+/// Microsoft documents as least privileged for updating a group
+/// (https://learn.microsoft.com/en-us/graph/api/group-update?view=graph-rest-beta#permissions),
+/// which also reads groups. `Connect-GroupWriteback -Scopes Group.Read.All`
+/// asks for less where only reading is wanted.
+pub const DEFAULT_DELEGATED_SCOPES: &[&str] = &["Group.ReadWrite.All"];
+
+/// The OpenID Connect scopes, which name no resource.
+const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
+
+/// `scopes` as the token endpoint takes them: each Graph permission name
+/// prefixed with the Graph resource of `default_scope` (`{resource}/.default`),
+/// full URIs and OpenID scopes kept, duplicates and `offline_access` (the
+/// flows add it) left out. A scope is a scope-token of RFC 6749 section 3.3.
+fn delegated_scopes(given: Option<&[String]>, default_scope: &str) -> Result<Vec<String>, GraphError> {
+    let resource = default_scope.strip_suffix(".default").unwrap_or(default_scope);
+    let names: Vec<String> = match given {
+        Some(g) => g.to_vec(),
+        None => DEFAULT_DELEGATED_SCOPES.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for name in names.iter().map(|n| n.trim()) {
+        let valid = !name.is_empty() && name.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
+        if !valid {
+            let shown: String = name.chars().take(80).collect();
+            return Err(GraphError::InvalidArgument(format!(
+                "scope {:?} is not valid: name a Graph permission such as Group.Read.All, or a full scope URI (no spaces, quotes or backslashes)",
+                shown
+            )));
+        }
+        let full = if OIDC_SCOPES.iter().any(|o| o.eq_ignore_ascii_case(name)) || name.contains("://") || name.contains('/') {
+            name.to_string()
+        } else {
+            format!("{}{}", resource, name)
+        };
+        if full.eq_ignore_ascii_case("offline_access") || out.iter().any(|o| o.eq_ignore_ascii_case(&full)) {
+            continue;
+        }
+        out.push(full);
+    }
+    if out.is_empty() {
+        return Err(GraphError::InvalidArgument(
+            "'scopes' names no permission: give at least one, such as Group.Read.All or Group.ReadWrite.All".into(),
+        ));
+    }
+    Ok(out)
+}
+
 /// What the client is connected to, for display (no secrets).
 #[derive(Debug, Clone)]
 pub struct ContextInfo {
@@ -373,6 +428,8 @@ pub struct ContextInfo {
     /// device code where no browser can be opened (the reason is here, and
     /// at the start of the device code prompt's message).
     pub notice: Option<String>,
+    /// A delegated sign-in's requested scopes (without `offline_access`).
+    pub scopes: Option<Vec<String>>,
 }
 
 pub(crate) struct Inner {
@@ -440,6 +497,20 @@ impl Client {
             Some(_) => format!("{}.default", graph_base),
             None => format!("https://{}/.default", cloud.graph_host()),
         };
+        let kind_lower = opts.auth.as_deref().unwrap_or("").to_ascii_lowercase();
+        let delegated = kind_lower == "browser" || kind_lower == "devicecode";
+        let scopes = match (&opts.scopes, delegated) {
+            (Some(_), false) => {
+                return Err(GraphError::InvalidArgument(
+                    "'scopes' applies to a person's sign-in (browser, deviceCode): an app, a managed identity or a workload identity \
+                     gets the application permissions granted to it, asked for with the resource's /.default"
+                        .into(),
+                ))
+            }
+            (given, true) => Some(delegated_scopes(given.as_deref(), &scope)?),
+            (None, false) => None,
+        };
+        let delegated_scope = scopes.as_ref().map(|s| s.join(" "));
         let need = |v: &Option<String>, name: &str| {
             v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
                 GraphError::InvalidArgument(format!("'{}' is required for this sign-in method", name))
@@ -541,11 +612,11 @@ impl Client {
                     },
                     None => Credential::DeviceCode { tenant_id, client_id },
                 };
-                AuthSettings { authority, scope, credential }
+                AuthSettings { authority, scope: delegated_scope.clone().unwrap_or(scope), credential }
             }
             "devicecode" => AuthSettings {
                 authority,
-                scope,
+                scope: delegated_scope.clone().unwrap_or(scope),
                 credential: Credential::DeviceCode {
                     tenant_id: opts.tenant_id.clone().unwrap_or_else(|| "organizations".into()),
                     client_id: opts
@@ -647,6 +718,7 @@ impl Client {
             identity: auth.identity().map(str::to_string),
             token_source: auth.token_source(),
             notice,
+            scopes,
         };
         let pace = Pace::new(opts.resource_units_per_second, opts.resource_unit_burst, opts.writes_per_second, opts.write_burst);
         Ok(Client {

@@ -10,6 +10,7 @@ mod common;
 
 use common::*;
 use group_writeback::graph::{Client, ClientOptions, GraphError};
+use group_writeback::domain::WritebackState;
 use group_writeback::listing::ListOptions;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -29,12 +30,7 @@ fn options(base: &str, extra: Value) -> ClientOptions {
 }
 
 fn count_groups(client: &Client) -> Result<usize, GraphError> {
-    let cursor = client.list_groups(ListOptions::default())?;
-    let mut n = 0;
-    while let Some(page) = cursor.next_page()? {
-        n += page.len();
-    }
-    Ok(n)
+    Ok(list_all(client, ListOptions::default())?.len())
 }
 
 #[test]
@@ -48,6 +44,56 @@ fn signs_in_through_the_browser_and_lists_groups() {
     client.sign_in().expect("signed in through the stand-in browser");
     assert_eq!(count_groups(&client).unwrap(), 30);
     assert_eq!(sim.stats()["tokensIssued"], 1, "one sign-in, its token reused");
+}
+
+#[test]
+fn asks_for_the_delegated_scopes_given_and_group_read_write_by_default() {
+    let sim = Sim::start(&["--groups", "40", "--seed", "5", "--throttle", "off"]);
+    let first = |client: &Client| {
+        list_all(client, ListOptions::default())
+            .unwrap()
+            .into_iter()
+            .find(|g| g["kind"] == "microsoft365" && g["isSynced"] == false && g["writebackConfiguration"]["isEnabled"] != false)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // By default Group.ReadWrite.All (least privileged to update a group),
+    // in the client's Graph resource: the token may write.
+    let client = Client::new(options(&sim.base, json!({})), None).unwrap();
+    let default_scopes = client.info().scopes.clone().unwrap();
+    assert_eq!(default_scopes, [format!("{}/Group.ReadWrite.All", sim.base.trim_end_matches('/'))]);
+    client.sign_in().unwrap();
+    let id = first(&client);
+    client.set_group_state(&id, WritebackState::NoWriteback).unwrap();
+
+    // -Scopes Group.Read.All: the token reads and may not write (403).
+    let reader = Client::new(options(&sim.base, json!({"scopes": ["Group.Read.All", "offline_access", "group.read.all"]})), None).unwrap();
+    assert_eq!(reader.info().scopes.clone().unwrap(), [format!("{}/Group.Read.All", sim.base.trim_end_matches('/'))]);
+    reader.sign_in().unwrap();
+    let err = reader.set_group_state(&first(&reader), WritebackState::Security).unwrap_err();
+    assert_eq!(err.http_status(), Some(403), "{err:?}");
+
+    // Full URIs and OpenID scopes are kept as they are.
+    let c = Client::new(options(&sim.base, json!({"scopes": ["https://graph.microsoft.com/Group.Read.All", "openid"]})), None).unwrap();
+    assert_eq!(c.info().scopes.clone().unwrap(), ["https://graph.microsoft.com/Group.Read.All", "openid"]);
+
+    // Device code takes them too; an app or a managed identity does not.
+    let dc = Client::new(options(&sim.base, json!({"auth": "deviceCode", "scopes": ["Group.Read.All"]})), None).unwrap();
+    assert_eq!(dc.info().scopes.clone().unwrap().len(), 1);
+    for (extra, secret) in [
+        (json!({"auth": "clientSecret", "clientId": CLIENT_ID, "scopes": ["Group.Read.All"]}), Some("x")),
+        (json!({"auth": "managedIdentity", "scopes": ["Group.Read.All"]}), None),
+    ] {
+        let e = Client::new(options(&sim.base, extra), secret.map(group_writeback::secret::Secret::from)).unwrap_err();
+        assert!(matches!(&e, GraphError::InvalidArgument(m) if m.contains("'scopes' applies to a person's sign-in")), "{e:?}");
+    }
+    // Bad scopes: said before anything is sent.
+    for bad in [json!([]), json!([""]), json!(["Group.Read.All Group.ReadWrite.All"]), json!(["a\"b"]), json!(["offline_access"])] {
+        let e = Client::new(options(&sim.base, json!({"scopes": bad})), None).unwrap_err();
+        assert!(matches!(&e, GraphError::InvalidArgument(m) if m.contains("scope")), "{bad}: {e:?}");
+    }
 }
 
 #[test]

@@ -33,15 +33,6 @@ fn secret_client(sim: &Sim, extra: Value) -> Client {
     Client::new(options(&sim.base, e), Some(Secret::from(CLIENT_SECRET))).unwrap()
 }
 
-fn list_all(client: &Client, o: ListOptions) -> Result<Vec<Value>, GraphError> {
-    let cursor = client.list_groups(o)?;
-    let mut all = Vec::new();
-    while let Some(page) = cursor.next_page()? {
-        all.extend(page.groups());
-    }
-    Ok(all)
-}
-
 fn ids(groups: &[Value]) -> Vec<String> {
     groups.iter().map(|g| g["id"].as_str().unwrap().to_string()).collect()
 }

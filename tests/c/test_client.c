@@ -794,6 +794,7 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
     json = NULL;
     if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
       CHECK(j_str_eq(j_get(json, "auth"), "clientSecret", true));
+      CHECK(strncmp(j_get(json, "scopes"), "null", 4) == 0);
       CHECK(j_str_eq(j_get(json, "tenantId"), TENANT, true));
       CHECK(j_str_eq(j_get(json, "clientId"), CLIENT_ID, true));
       CHECK(j_is_string(j_get(json, "cloud")));
@@ -969,6 +970,8 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
         CHECK(j_str_eq(j_get(json, "auth"), "browser", true));
         const char *notice = j_get(json, "notice");
         CHECK(notice != NULL && strncmp(notice, "null", 4) == 0);
+        /* A person's sign-in asks for Group.ReadWrite.All unless "scopes". */
+        CHECK_HAS(j_get(json, "scopes"), "/Group.ReadWrite.All\"]");
         gwb_string_free(json);
       }
       if (CHECK_OK(gwb_client_sign_in(c, &err), err)) check_client_reads(c, some_id);

@@ -16,6 +16,19 @@ pub const READONLY_CLIENT_ID: &str = "2b7e9f40-13c5-4d8a-b6e2-7f0a1c3d5e6f";
 pub const READONLY_SECRET: &str = "graph-sim-readonly-secret";
 pub const STATIC_TOKEN: &str = "test-static-token-0123456789";
 
+/// Every group a listing returns, page after page.
+pub fn list_all(
+    client: &group_writeback::graph::Client,
+    o: group_writeback::listing::ListOptions,
+) -> Result<Vec<serde_json::Value>, group_writeback::graph::GraphError> {
+    let cursor = client.list_groups(o)?;
+    let mut all = Vec::new();
+    while let Some(page) = cursor.next_page()? {
+        all.extend(page.groups());
+    }
+    Ok(all)
+}
+
 /// The graph-sim binary, built by `cargo build --workspace`.
 pub fn sim_binary() -> PathBuf {
     if let Ok(p) = std::env::var("GRAPH_SIM") {

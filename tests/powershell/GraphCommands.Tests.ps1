@@ -190,6 +190,28 @@ Describe 'Connect-GroupWriteback' {
             @(Get-GroupWriteback -Top 1).Count | Should -Be 1
         }
 
+        It 'asks for Group.ReadWrite.All by default and for -Scopes instead (Group.Read.All: a change is refused, 403)' {
+            $env:GWB_BROWSER = $sim.Process.StartInfo.FileName
+            $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru
+            $context.Scopes | Should -Be @("$($sim.Url)/Group.ReadWrite.All")
+            $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -Scopes Group.Read.All -PassThru
+            $context.Scopes | Should -Be @("$($sim.Url)/Group.Read.All")
+            $target = @($groups | Where-Object { -not $_.OnPremisesSyncEnabled -and $_.SecurityEnabled -and -not $_.MailEnabled -and
+                    $_.GroupTypes -notcontains 'Unified' -and $_.WritebackState -ne 'NoWriteback' } | Select-Object -First 1)
+            $target | Should -HaveCount 1
+            $target | Set-GroupWriteback -State NoWriteback -ErrorAction SilentlyContinue -ErrorVariable err
+            $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+            # An app's sign-in gets the permissions granted to the app: -Scopes is refused, saying why.
+            $env:AZURE_TENANT_ID = $tenantId; $env:AZURE_CLIENT_ID = $appId; $env:AZURE_CLIENT_SECRET = 'graph-sim-secret'
+            try {
+                $thrown = { Connect-GroupWriteback -Endpoint $sim.Url -Scopes Group.Read.All } | Should -Throw -PassThru
+                $thrown.Exception.Message | Should -Match "'scopes' applies to a person's sign-in"
+            }
+            finally {
+                $env:AZURE_TENANT_ID = $null; $env:AZURE_CLIENT_ID = $null; $env:AZURE_CLIENT_SECRET = $null
+            }
+        }
+
         It 'falls back to device code in an SSH session and says why' {
             $env:SSH_CONNECTION = '10.0.0.2 50000 10.0.0.1 22'
             $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru -WarningVariable warned -WarningAction SilentlyContinue

@@ -235,6 +235,8 @@ namespace GroupWriteback.Commands
                 o.Properties.Add(new PSNoteProperty("ClientId", GroupReport.Str(root, "clientId")));
                 o.Properties.Add(new PSNoteProperty("ManagedIdentity", GroupReport.Str(root, "identity")));
                 o.Properties.Add(new PSNoteProperty("TokenSource", GroupReport.Str(root, "tokenSource")));
+                bool delegated = JsonRead.Prop(root, "scopes", out System.Text.Json.JsonElement scopes) && scopes.ValueKind == System.Text.Json.JsonValueKind.Array;
+                o.Properties.Add(new PSNoteProperty("Scopes", delegated ? GroupReport.StrArray(root, "scopes") : null));
                 o.Properties.Add(new PSNoteProperty("ResourceUnitsPerSecond", JsonRead.Number(root, "resourceUnitsPerSecond")));
                 o.Properties.Add(new PSNoteProperty("WritesPerSecond", JsonRead.Number(root, "writesPerSecond")));
                 o.Properties.Add(new PSNoteProperty("ConnectedAt", ConnectedAt));

@@ -63,6 +63,12 @@ namespace GroupWriteback.Commands
         [Alias("DeviceCode")]
         public SwitchParameter UseDeviceCode { get; set; }
 
+        /// <summary>A person's sign-in (browser or device code): the delegated permissions to ask for, as Connect-MgGraph -Scopes takes them (the library's default when not given).</summary>
+        [Parameter(ParameterSetName = "DeviceCode")]
+        [Parameter(ParameterSetName = "Environment")]
+        [ValidateNotNullOrEmpty]
+        public string[] Scopes { get; set; }
+
         /// <summary>Sign in as the managed identity (system-assigned, or user-assigned with -ClientId), as Connect-MgGraph -Identity does.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "ManagedIdentity")]
         [Alias("ManagedIdentity")]
@@ -158,6 +164,8 @@ namespace GroupWriteback.Commands
                 }
                 options["endpoint"] = Endpoint.AbsoluteUri;
             }
+            // The library checks them, and refuses them for an app's sign-in.
+            if (Bound(nameof(Scopes))) options["scopes"] = Scopes;
             SecureString secret = null;
             X509Certificate2 certificate = null;
             string certificatePath = null;
