@@ -49,6 +49,10 @@
  */
 #define GWB_ABI_VERSION 2
 
+#define AVAILABLE true
+
+#define AVAILABLE false
+
 /**
  * The longest error message, and the longest code or request id, kept
  * from what a server sent.
@@ -1070,7 +1074,9 @@ const char *gwb_refusal_name(uint32_t refusal);
  * `scopes` (for "browser" and "deviceCode": the delegated permissions, an
  * array of Graph permission names such as "Group.Read.All", full scope
  * URIs or ".default"; default ["Group.ReadWrite.All"]; `offline_access`
- * is always added),
+ * is always added), `tokenCache` (for "browser" and "deviceCode": a file
+ * that keeps the person's refresh token between sessions, encrypted with
+ * DPAPI for the current user; Windows only, refused elsewhere),
  * `browserCommand` (the program that opens the browser sign-in's page,
  * run with the URL as its one argument; default `GWB_BROWSER`, else the
  * system's browser), `browserTimeoutSeconds` (300),
@@ -1147,7 +1153,8 @@ void gwb_client_free(gwb_client *client);
  * "azureArc", or
  * the federated token file; else null), `notice` (why the sign-in is not
  * the one asked for: "browser" became "deviceCode"; else null), `scopes`
- * (a delegated sign-in's requested scopes, in full; else null) (never a
+ * (a delegated sign-in's requested scopes, in full; else null),
+ * `tokenCache` (the token cache's file; else null) (never a
  * secret), and its
  * current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
  * configured ones until the service's answers slow them down). On success

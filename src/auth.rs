@@ -1020,6 +1020,9 @@ pub struct TokenProvider {
     scope: String,
     method: Method,
     state: Mutex<State>,
+    /// A person's refresh token kept between sessions (browser, device
+    /// code), when asked for and where it can be protected.
+    cache: Option<crate::token_cache::TokenCache>,
 }
 
 impl fmt::Debug for TokenProvider {
@@ -1128,7 +1131,7 @@ impl TokenProvider {
                 Method::ClientAssertion { tenant_id, client_id, assertion }
             }
         };
-        Ok(TokenProvider { authority, scope, method, state: Mutex::new(State::default()) })
+        Ok(TokenProvider { authority, scope, method, state: Mutex::new(State::default()), cache: None })
     }
 
     /// `"accessToken"`, `"clientSecret"`, `"certificate"`, `"deviceCode"`,
@@ -1187,6 +1190,51 @@ impl TokenProvider {
             Method::ManagedIdentity { source, .. } => Some(source.name().to_string()),
             Method::ClientAssertion { assertion: Assertion::File(p), .. } => Some(p.display().to_string()),
             _ => None,
+        }
+    }
+
+    /// Keeps a person's refresh token in the file `path` between sessions
+    /// ([`crate::token_cache`]): only for the browser and device code
+    /// sign-ins, and only where it can be protected (Windows).
+    pub fn with_cache(mut self, path: &std::path::Path) -> Result<TokenProvider, AuthError> {
+        let (tenant_id, client_id) = match &self.method {
+            Method::Browser { tenant_id, client_id, .. } | Method::DeviceCode { tenant_id, client_id } => (tenant_id, client_id),
+            _ => {
+                return Err(AuthError::InvalidCredential(
+                    "a token cache keeps a person's sign-in (browser, device code): an app or a managed identity signs in again by itself".into(),
+                ))
+            }
+        };
+        let key = format!("{}|{}|{}|{}", self.authority, tenant_id.to_ascii_lowercase(), client_id.to_ascii_lowercase(), self.scope);
+        self.cache = Some(crate::token_cache::TokenCache::open(path, key).map_err(AuthError::InvalidCredential)?);
+        Ok(self)
+    }
+
+    /// The token cache's file, when one is kept.
+    pub fn cache_path(&self) -> Option<&std::path::Path> {
+        self.cache.as_ref().map(|c| c.path())
+    }
+
+    /// A person's sign-in from the refresh token kept in the cache: None
+    /// when there is none or the service no longer accepts it (then it is
+    /// forgotten and the person signs in again).
+    async fn from_cache(&self, http: &reqwest::Client, state: &mut State, tenant_id: &str, client_id: &str) -> Result<Option<Issued>, AuthError> {
+        let kept = match self.cache.as_ref().and_then(|c| c.load()) {
+            Some(k) => k,
+            None => return Ok(None),
+        };
+        match self.redeem_refresh_token(http, state, tenant_id, client_id, kept).await {
+            Ok(issued) => {
+                state.signed_in = true;
+                Ok(Some(issued))
+            }
+            Err(AuthError::NotRefreshable) => {
+                if let Some(c) = &self.cache {
+                    c.forget();
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -1303,25 +1351,37 @@ impl TokenProvider {
             Method::Browser { tenant_id, client_id, launcher, timeout } => match state.refresh_token.clone() {
                 Some(refresh_token) => self.redeem_refresh_token(http, state, tenant_id, client_id, refresh_token).await?,
                 None if state.signed_in => return Err(AuthError::NotRefreshable),
-                None => {
-                    let issued = self.browser_sign_in(http, tenant_id, client_id, launcher, *timeout).await?;
-                    state.signed_in = true;
-                    issued
-                }
+                None => match self.from_cache(http, state, tenant_id, client_id).await? {
+                    Some(issued) => issued,
+                    None => {
+                        let issued = self.browser_sign_in(http, tenant_id, client_id, launcher, *timeout).await?;
+                        state.signed_in = true;
+                        issued
+                    }
+                },
             },
             Method::DeviceCode { tenant_id, client_id } => {
                 let refresh_token = match &state.refresh_token {
                     Some(rt) => rt.clone(),
                     None if state.signed_in => return Err(AuthError::NotRefreshable),
-                    None => return Err(AuthError::DeviceCodeNotStarted),
+                    None => match self.from_cache(http, state, tenant_id, client_id).await? {
+                        Some(issued) => return Ok(self.store(state, issued)),
+                        None => return Err(AuthError::DeviceCodeNotStarted),
+                    },
                 };
                 self.redeem_refresh_token(http, state, tenant_id, client_id, refresh_token).await?
             }
         };
-        Ok(Self::store(state, issued))
+        Ok(self.store(state, issued))
     }
 
-    fn store(state: &mut State, issued: Issued) -> Secret {
+    /// Caches a new token; a new refresh token is kept in memory, and in the
+    /// token cache when there is one (best effort: a cache that cannot be
+    /// written means signing in again next session, not a failure now).
+    fn store(&self, state: &mut State, issued: Issued) -> Secret {
+        if let (Some(cache), Some(rt)) = (&self.cache, &issued.refresh_token) {
+            let _ = cache.save(rt);
+        }
         let Issued { token, refresh_token, lifetime, requested_at } = issued;
         let margin = RENEW_MARGIN.min(lifetime / RENEW_FRACTION);
         if let Some(old) = state.cached.take() {
@@ -1440,7 +1500,7 @@ impl TokenProvider {
                         state.device = None;
                     }
                     state.signed_in = true;
-                    Self::store(&mut state, issued);
+                    self.store(&mut state, issued);
                     return Ok(true);
                 }
                 Err(AuthError::Rejected { code, description, status }) => {
@@ -2094,6 +2154,12 @@ mod tests {
 
     #[test]
     fn renewal_margin() {
+        let provider = TokenProvider::new(AuthSettings {
+            authority: Url::parse("http://127.0.0.1:4000/").unwrap(),
+            scope: "https://graph.microsoft.com/.default".into(),
+            credential: Credential::DeviceCode { tenant_id: "contoso.onmicrosoft.com".into(), client_id: "c".into() },
+        })
+        .unwrap();
         let at = Instant::now();
         for (lifetime, renew_after) in [(3599, 3299), (3000, 2700), (100, 90), (5, 5)] {
             let mut state = State::default();
@@ -2103,7 +2169,7 @@ mod tests {
                 lifetime: Duration::from_secs(lifetime),
                 requested_at: at,
             };
-            TokenProvider::store(&mut state, issued);
+            provider.store(&mut state, issued);
             let cached = state.cached.unwrap();
             assert_eq!(cached.renew_at - at, Duration::from_millis(renew_after * 1000 - if lifetime == 5 { 500 } else { 0 }));
             assert_eq!(cached.expires_at - at, Duration::from_secs(lifetime));

@@ -236,6 +236,11 @@ pub struct ClientOptions {
     /// [`DEFAULT_DELEGATED_SCOPES`]. `offline_access` is always added.
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
+    /// For "browser" and "deviceCode": a file to keep the person's refresh
+    /// token in between sessions, protected with DPAPI for the current user
+    /// (Windows only: refused elsewhere). Default: none, nothing written.
+    #[serde(default)]
+    pub token_cache: Option<String>,
     /// For "managedIdentity" on an Azure Arc-enabled server: the folder the
     /// agent's challenge key files must be in, when not the agent's own
     /// (`/var/opt/azcmagent/tokens`, `%ProgramData%\AzureConnectedMachineAgent\Tokens`).
@@ -430,6 +435,8 @@ pub struct ContextInfo {
     pub notice: Option<String>,
     /// A delegated sign-in's requested scopes (without `offline_access`).
     pub scopes: Option<Vec<String>>,
+    /// The token cache's file, when one is kept.
+    pub token_cache: Option<String>,
 }
 
 pub(crate) struct Inner {
@@ -689,7 +696,13 @@ impl Client {
             }
         };
         let authority_text = settings.authority.to_string();
-        let auth = TokenProvider::new(settings)?;
+        let mut auth = TokenProvider::new(settings)?;
+        if let Some(path) = opts.token_cache.as_deref() {
+            if path.trim().is_empty() {
+                return Err(GraphError::InvalidArgument("'tokenCache' is empty: give a file path, or leave it out".into()));
+            }
+            auth = auth.with_cache(std::path::Path::new(path))?;
+        }
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs_f64(opts.timeout_seconds.max(0.1)))
@@ -719,6 +732,7 @@ impl Client {
             token_source: auth.token_source(),
             notice,
             scopes,
+            token_cache: auth.cache_path().map(|p| p.display().to_string()),
         };
         let pace = Pace::new(opts.resource_units_per_second, opts.resource_unit_burst, opts.writes_per_second, opts.write_burst);
         Ok(Client {

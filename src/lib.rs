@@ -1,6 +1,7 @@
 //! group-writeback: read, explain and set the writeback configuration of
 //! Microsoft Entra ID groups. The rules live in [`domain`]; the C ABI in
-//! [`ffi`] is the only place with `unsafe`.
+//! [`ffi`] and the Windows DPAPI calls in [`token_cache`] are the only
+//! places with `unsafe`.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod domain;
@@ -9,6 +10,7 @@ pub mod report;
 pub mod input;
 pub mod secret;
 pub mod auth;
+pub mod token_cache;
 pub mod retry;
 pub mod graph;
 pub mod listing;

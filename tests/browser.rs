@@ -96,6 +96,53 @@ fn asks_for_the_delegated_scopes_given_and_group_read_write_by_default() {
     }
 }
 
+#[cfg(not(windows))]
+#[test]
+fn a_token_cache_is_refused_where_it_cannot_be_protected() {
+    let sim = Sim::start(&["--groups", "3", "--throttle", "off"]);
+    let path = std::env::temp_dir().join(format!("gwb-browser-cache-{}", std::process::id())).join("TokenCache.dat");
+    for extra in [json!({"tokenCache": path}), json!({"auth": "deviceCode", "tokenCache": path})] {
+        let e = Client::new(options(&sim.base, extra), None).unwrap_err();
+        assert!(matches!(&e, GraphError::InvalidArgument(m) if m.contains("DPAPI") && m.contains("only Windows")), "{e:?}");
+    }
+    assert!(!path.exists() && !path.parent().unwrap().exists(), "nothing is written");
+}
+
+#[cfg(windows)]
+#[test]
+fn a_token_cache_keeps_the_sign_in_between_sessions() {
+    let sim = Sim::start(&["--groups", "7", "--throttle", "off"]);
+    let dir = std::env::temp_dir().join(format!("gwb-browser-cache-{}", std::process::id()));
+    let path = dir.join("TokenCache.dat");
+    let first = Client::new(options(&sim.base, json!({"tokenCache": path})), None).unwrap();
+    assert_eq!(first.info().token_cache.as_deref(), Some(path.display().to_string().as_str()));
+    first.sign_in().unwrap();
+    assert_eq!(count_groups(&first).unwrap(), 7);
+    drop(first);
+    let raw = std::fs::read(&path).expect("the cache was written");
+    assert!(!raw.windows(7).any(|w| w == b"gsim-rt"), "the refresh token is not in the file in clear");
+
+    // A new session whose browser cannot even start: the kept refresh token signs in.
+    let no_browser = dir.join("no-such-browser.exe");
+    let second = Client::new(options(&sim.base, json!({"tokenCache": path, "browserCommand": no_browser})), None).unwrap();
+    second.sign_in().expect("signed in from the token cache");
+    assert_eq!(count_groups(&second).unwrap(), 7);
+    // Device code with the same client and scopes: no code to enter.
+    let device = Client::new(options(&sim.base, json!({"auth": "deviceCode", "tokenCache": path})), None).unwrap();
+    device.sign_in().expect("signed in from the token cache");
+    // Other scopes are another sign-in: nothing kept for them.
+    let other = Client::new(options(&sim.base, json!({"tokenCache": path, "browserCommand": no_browser, "scopes": ["Group.Read.All"]})), None).unwrap();
+    assert!(other.sign_in().is_err());
+    // An app signs in again by itself: no cache.
+    let e = Client::new(
+        options(&sim.base, json!({"auth": "clientSecret", "clientId": CLIENT_ID, "tokenCache": path})),
+        Some(group_writeback::secret::Secret::from(CLIENT_SECRET)),
+    )
+    .unwrap_err();
+    assert!(matches!(&e, GraphError::InvalidArgument(m) if m.contains("a token cache keeps a person's sign-in")), "{e:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_client_id_given_wins() {
     let sim = Sim::start(&["--groups", "3", "--throttle", "off"]);

@@ -153,7 +153,9 @@ unsafe fn options_arg<T: serde::de::DeserializeOwned>(p: *const c_char, name: &s
 /// `scopes` (for "browser" and "deviceCode": the delegated permissions, an
 /// array of Graph permission names such as "Group.Read.All", full scope
 /// URIs or ".default"; default ["Group.ReadWrite.All"]; `offline_access`
-/// is always added),
+/// is always added), `tokenCache` (for "browser" and "deviceCode": a file
+/// that keeps the person's refresh token between sessions, encrypted with
+/// DPAPI for the current user; Windows only, refused elsewhere),
 /// `browserCommand` (the program that opens the browser sign-in's page,
 /// run with the URL as its one argument; default `GWB_BROWSER`, else the
 /// system's browser), `browserTimeoutSeconds` (300),
@@ -251,7 +253,8 @@ pub unsafe extern "C" fn gwb_client_free(client: *mut gwb_client) {
 /// "azureArc", or
 /// the federated token file; else null), `notice` (why the sign-in is not
 /// the one asked for: "browser" became "deviceCode"; else null), `scopes`
-/// (a delegated sign-in's requested scopes, in full; else null) (never a
+/// (a delegated sign-in's requested scopes, in full; else null),
+/// `tokenCache` (the token cache's file; else null) (never a
 /// secret), and its
 /// current paces, `resourceUnitsPerSecond` and `writesPerSecond` (the
 /// configured ones until the service's answers slow them down). On success
@@ -274,7 +277,7 @@ pub unsafe extern "C" fn gwb_client_context_json(
         let v = json!({
             "cloud": i.cloud, "graphBaseUrl": i.graph_base, "authority": i.authority,
             "auth": i.auth, "tenantId": i.tenant_id, "clientId": i.client_id,
-            "identity": i.identity, "tokenSource": i.token_source, "notice": i.notice, "scopes": i.scopes,
+            "identity": i.identity, "tokenSource": i.token_source, "notice": i.notice, "scopes": i.scopes, "tokenCache": i.token_cache,
             "resourceUnitsPerSecond": resource_units, "writesPerSecond": writes,
         });
         owned_string_out(json_out, &v.to_string())

@@ -212,6 +212,37 @@ Describe 'Connect-GroupWriteback' {
             }
         }
 
+        It 'keeps a person''s sign-in between sessions with -ContextScope CurrentUser where DPAPI protects it (Windows), and refuses it elsewhere' {
+            $savedLocal = $env:LOCALAPPDATA
+            $env:LOCALAPPDATA = Join-Path -Path $TestDrive -ChildPath 'LocalAppData'
+            $env:GWB_BROWSER = $sim.Process.StartInfo.FileName
+            try {
+                if ($IsWindows) {
+                    $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -ContextScope CurrentUser -PassThru
+                    $context.ContextScope | Should -Be 'CurrentUser'
+                    $context.TokenCache | Should -Be (Join-Path -Path $env:LOCALAPPDATA -ChildPath 'GroupWriteback\TokenCache.dat')
+                    [System.Text.Encoding]::ASCII.GetString([System.IO.File]::ReadAllBytes($context.TokenCache)) | Should -Not -Match 'gsim'
+                    # The next session: the browser cannot even start, and the kept sign-in serves.
+                    $env:GWB_BROWSER = Join-Path -Path $TestDrive -ChildPath 'no-such-browser.exe'
+                    $again = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -ContextScope CurrentUser -PassThru
+                    $again.AuthType | Should -Be 'browser'
+                    @(Get-GroupWriteback -Top 1).Count | Should -Be 1
+                    # As Disconnect-MgGraph: the cache goes with the connection.
+                    Disconnect-GroupWriteback
+                    Test-Path -LiteralPath $context.TokenCache | Should -BeFalse
+                    { Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -ContextScope CurrentUser } | Should -Throw
+                }
+                else {
+                    $thrown = { Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -ContextScope CurrentUser } | Should -Throw -PassThru
+                    $thrown.Exception.Message | Should -Match 'DPAPI, which only Windows has'
+                    Test-Path -LiteralPath (Join-Path -Path $env:LOCALAPPDATA -ChildPath 'GroupWriteback') | Should -BeFalse
+                }
+            }
+            finally {
+                $env:LOCALAPPDATA = $savedLocal
+            }
+        }
+
         It 'falls back to device code in an SSH session and says why' {
             $env:SSH_CONNECTION = '10.0.0.2 50000 10.0.0.1 22'
             $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru -WarningVariable warned -WarningAction SilentlyContinue

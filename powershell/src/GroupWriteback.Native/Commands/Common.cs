@@ -237,6 +237,9 @@ namespace GroupWriteback.Commands
                 o.Properties.Add(new PSNoteProperty("TokenSource", GroupReport.Str(root, "tokenSource")));
                 bool delegated = JsonRead.Prop(root, "scopes", out System.Text.Json.JsonElement scopes) && scopes.ValueKind == System.Text.Json.JsonValueKind.Array;
                 o.Properties.Add(new PSNoteProperty("Scopes", delegated ? GroupReport.StrArray(root, "scopes") : null));
+                string cache = GroupReport.Str(root, "tokenCache");
+                o.Properties.Add(new PSNoteProperty("ContextScope", cache != null ? "CurrentUser" : "Process"));
+                o.Properties.Add(new PSNoteProperty("TokenCache", cache));
                 o.Properties.Add(new PSNoteProperty("ResourceUnitsPerSecond", JsonRead.Number(root, "resourceUnitsPerSecond")));
                 o.Properties.Add(new PSNoteProperty("WritesPerSecond", JsonRead.Number(root, "writesPerSecond")));
                 o.Properties.Add(new PSNoteProperty("ConnectedAt", ConnectedAt));

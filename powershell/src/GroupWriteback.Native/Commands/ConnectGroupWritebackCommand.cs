@@ -69,6 +69,15 @@ namespace GroupWriteback.Commands
         [ValidateNotNullOrEmpty]
         public string[] Scopes { get; set; }
 
+        /// <summary>
+        /// A person's sign-in (browser or device code): Process (default) keeps it for this session only;
+        /// CurrentUser keeps its refresh token between sessions in a DPAPI-protected file (Windows only), as Connect-MgGraph -ContextScope does.
+        /// </summary>
+        [Parameter(ParameterSetName = "DeviceCode")]
+        [Parameter(ParameterSetName = "Environment")]
+        [ValidateSet("Process", "CurrentUser")]
+        public string ContextScope { get; set; } = "Process";
+
         /// <summary>Sign in as the managed identity (system-assigned, or user-assigned with -ClientId), as Connect-MgGraph -Identity does.</summary>
         [Parameter(Mandatory = true, ParameterSetName = "ManagedIdentity")]
         [Alias("ManagedIdentity")]
@@ -104,6 +113,14 @@ namespace GroupWriteback.Commands
         public SwitchParameter PassThru { get; set; }
 
         private volatile GraphClient _pending;
+
+        /// <summary>The token cache of -ContextScope CurrentUser: in the user's local application data (LOCALAPPDATA).</summary>
+        internal static string TokenCachePath()
+        {
+            string local = System.Environment.GetEnvironmentVariable("LOCALAPPDATA");
+            if (string.IsNullOrEmpty(local)) local = System.Environment.GetFolderPath(System.Environment.SpecialFolder.LocalApplicationData);
+            return System.IO.Path.Combine(local, "GroupWriteback", "TokenCache.dat");
+        }
 
         private bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
@@ -166,6 +183,9 @@ namespace GroupWriteback.Commands
             }
             // The library checks them, and refuses them for an app's sign-in.
             if (Bound(nameof(Scopes))) options["scopes"] = Scopes;
+            // Where the user's files go is the platform's (.NET's) to say; whether a cache may be
+            // kept there is the library's (DPAPI: Windows only; it refuses elsewhere).
+            if (string.Equals(ContextScope, "CurrentUser", StringComparison.OrdinalIgnoreCase)) options["tokenCache"] = TokenCachePath();
             SecureString secret = null;
             X509Certificate2 certificate = null;
             string certificatePath = null;
@@ -324,6 +344,10 @@ namespace GroupWriteback.Commands
                     }
                     if (!deviceCode) WriteVerbose("Opening the browser to sign in; waiting for it (Ctrl+C cancels).");
                 }
+                // A kept sign-in (-ContextScope CurrentUser) is tried first: the library renews it
+                // from the token cache (then the sign-in below returns at once); without one, or one
+                // the service refuses, the person signs in with a device code.
+                if (deviceCode && options.Contains("tokenCache") && client.TrySignIn().Success) deviceCode = false;
                 if (deviceCode)
                 {
                     RuleResult begun = client.TryBeginDeviceCode();

@@ -26,6 +26,19 @@ namespace GroupWriteback.Commands
             if (!ShouldProcess(endpoint, "Disconnect")) return;
             Connection.Replace(null);
             WriteVerbose("Disconnected from " + endpoint + ".");
+            // As Disconnect-MgGraph clears its token cache: the next session signs in again.
+            if (context.Properties["TokenCache"]?.Value is string cache && System.IO.File.Exists(cache))
+            {
+                try
+                {
+                    System.IO.File.Delete(cache);
+                    WriteVerbose("Removed the token cache " + cache + ".");
+                }
+                catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+                {
+                    WriteWarning("The token cache " + cache + " could not be removed: " + e.Message + " Delete it to forget the sign-in.");
+                }
+            }
             if (PassThru) WriteObject(context);
         }
     }
