@@ -49,10 +49,6 @@
  */
 #define GWB_ABI_VERSION 2
 
-#define AVAILABLE true
-
-#define AVAILABLE false
-
 /**
  * The longest error message, and the longest code or request id, kept
  * from what a server sent.

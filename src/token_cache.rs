@@ -136,7 +136,7 @@ mod protection {
     //! another program's `CryptUnprotectData` of the file needs to know it.
     use std::ffi::c_void;
 
-    pub const AVAILABLE: bool = true;
+    pub(super) const AVAILABLE: bool = true;
     const ENTROPY: &[u8] = b"group-writeback token cache v1";
     /// https://learn.microsoft.com/en-us/windows/win32/api/dpapi/nf-dpapi-cryptprotectdata
     const CRYPTPROTECT_UI_FORBIDDEN: u32 = 0x1;
@@ -229,7 +229,7 @@ mod protection {
 mod protection {
     //! No protection this library can rely on: a cache is refused
     //! ([`super::UNSUPPORTED`]), and nothing is ever written.
-    pub const AVAILABLE: bool = false;
+    pub(super) const AVAILABLE: bool = false;
 
     pub fn protect(_plain: &[u8]) -> Result<Vec<u8>, String> {
         Err(super::UNSUPPORTED.to_string())

@@ -995,6 +995,42 @@ static void test_sign_in(const sim_t *sim, const char *some_id) {
       }
       gwb_client_free(c);
     }
+    /* A token cache keeps the sign-in between sessions where DPAPI protects
+     * it (Windows); elsewhere it is refused and nothing is written. */
+    char dir[512], cache_members[2600];
+    if (CHECK(temp_dir_create(dir, sizeof dir, "gwb-cache"))) {
+      snprintf(cache_members, sizeof cache_members,
+               "\"auth\":\"browser\",\"tenantId\":\"" TENANT "\",\"browserCommand\":\"%s\",\"tokenCache\":\"%s/TokenCache.dat\"",
+               program, dir);
+#ifdef _WIN32
+      c = client_for(sim, cache_members, NULL);
+      if (c) {
+        if (CHECK_OK(gwb_client_sign_in(c, &err), err)) check_client_reads(c, some_id);
+        gwb_client_free(c);
+      }
+      /* The next session: its browser cannot start; the kept sign-in serves. */
+      snprintf(cache_members, sizeof cache_members,
+               "\"auth\":\"browser\",\"tenantId\":\"" TENANT "\",\"browserCommand\":\"%s/no-such-browser.exe\",\"tokenCache\":\"%s/TokenCache.dat\"",
+               dir, dir);
+      c = client_for(sim, cache_members, NULL);
+      if (c) {
+        if (CHECK_OK(gwb_client_sign_in(c, &err), err)) check_client_reads(c, some_id);
+        json = NULL;
+        if (CHECK_OK(gwb_client_context_json(c, &json, &err), err)) {
+          CHECK_HAS(j_get(json, "tokenCache"), "TokenCache.dat");
+          gwb_string_free(json);
+        }
+        gwb_client_free(c);
+      }
+#else
+      char opts_cache[3200];
+      snprintf(opts_cache, sizeof opts_cache, "{\"endpoint\":\"%s\",%s}", sim->base, cache_members);
+      gwb_client *none = CLIENT_SENTINEL;
+      CHECK_FAIL(gwb_client_new(opts_cache, NULL, &none, &err), err, GWB_STATUS_INVALID_ARGUMENT, NULL, false, "DPAPI");
+      CHECK(none == CLIENT_SENTINEL);
+#endif
+      temp_dir_remove(dir);
+    }
   }
 
   /* Bad options: nothing is created, the out-param is untouched. */
