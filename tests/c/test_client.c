@@ -1283,6 +1283,26 @@ static void test_identity(void) {
   temp_dir_remove(keys);
   temp_dir_remove(other);
   free(some_id);
+
+  /* The browser sign-in's failures, each from a graph-sim whose /authorize
+   * goes wrong so (--authorize-fault): a person who declines (AADSTS65004),
+   * a code bound to another PKCE challenge (the token request's
+   * AADSTS501481), a redirect whose state was altered. Each is
+   * GWB_STATUS_AUTH, naming what happened. */
+  const char *faults[][2] = {{"deny", "AADSTS65004"}, {"challenge", "AADSTS501481"}, {"state", "state"}};
+  char program[1024];
+  size_t n = 0;
+  for (const char *p = sim_path; *p && n + 1 < sizeof program; p++) program[n++] = *p == '\\' ? '/' : *p;
+  program[n] = '\0';
+  snprintf(members, sizeof members,
+           "\"auth\":\"browser\",\"tenantId\":\"" TENANT "\",\"browserCommand\":\"%s\",\"browserTimeoutSeconds\":60", program);
+  for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+    const char *fault_args[] = {"--groups", "1", "--authorize-fault", faults[i][0], NULL};
+    sim_t faulty;
+    if (!CHECK(sim_start(&faulty, fault_args))) continue;
+    check_identity_refused(&faulty, members, NULL, GWB_STATUS_AUTH, faults[i][1], NULL);
+    sim_stop(&faulty);
+  }
 }
 
 /* ------------------------------------------------------------------ get and set */

@@ -243,6 +243,21 @@ Describe 'Connect-GroupWriteback' {
             }
         }
 
+        It 'reports a declined browser sign-in and a code bound to another PKCE challenge as AuthenticationError' {
+            $env:GWB_BROWSER = $sim.Process.StartInfo.FileName
+            foreach ($case in @(@{ Fault = 'deny'; Says = 'AADSTS65004' }, @{ Fault = 'challenge'; Says = 'AADSTS501481' })) {
+                $faulty = Start-TestGraphSim -ArgumentList @('--groups', '1', '--authorize-fault', $case.Fault)
+                try {
+                    $thrown = { Connect-GroupWriteback -TenantId $tenantId -Endpoint $faulty.Url } | Should -Throw -PassThru
+                    $thrown.CategoryInfo.Category | Should -Be 'AuthenticationError'
+                    $thrown.Exception.Message | Should -Match $case.Says
+                }
+                finally {
+                    Stop-TestGraphSim -Sim $faulty
+                }
+            }
+        }
+
         It 'falls back to device code in an SSH session and says why' {
             $env:SSH_CONNECTION = '10.0.0.2 50000 10.0.0.1 22'
             $context = Connect-GroupWriteback -TenantId $tenantId -Endpoint $sim.Url -PassThru -WarningVariable warned -WarningAction SilentlyContinue
