@@ -504,8 +504,15 @@ impl Client {
             Some(_) => format!("{}.default", graph_base),
             None => format!("https://{}/.default", cloud.graph_host()),
         };
-        let kind_lower = opts.auth.as_deref().unwrap_or("").to_ascii_lowercase();
-        let delegated = kind_lower == "browser" || kind_lower == "devicecode";
+        let need = |v: &Option<String>, name: &str| {
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                GraphError::InvalidArgument(format!("'{}' is required for this sign-in method", name))
+            })
+        };
+        let kind = opts.auth.clone().unwrap_or_else(|| {
+            if secret.is_some() { "accessToken".into() } else { "environment".into() }
+        });
+        let delegated = matches!(kind.to_ascii_lowercase().as_str(), "browser" | "devicecode");
         let scopes = match (&opts.scopes, delegated) {
             (Some(_), false) => {
                 return Err(GraphError::InvalidArgument(
@@ -518,14 +525,6 @@ impl Client {
             (None, false) => None,
         };
         let delegated_scope = scopes.as_ref().map(|s| s.join(" "));
-        let need = |v: &Option<String>, name: &str| {
-            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-                GraphError::InvalidArgument(format!("'{}' is required for this sign-in method", name))
-            })
-        };
-        let kind = opts.auth.clone().unwrap_or_else(|| {
-            if secret.is_some() { "accessToken".into() } else { "environment".into() }
-        });
         let mut notice = None;
         let settings = match kind.to_ascii_lowercase().as_str() {
             "accesstoken" => {
