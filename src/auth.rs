@@ -1797,21 +1797,32 @@ impl TokenProvider {
     }
 }
 
-fn read_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Option<Secret>, Duration), AuthError> {
+/// A token answer's body as `T`: a 2xx JSON body (else the rejection or an
+/// invalid response naming `who`, the endpoint).
+fn token_answer<T: serde::de::DeserializeOwned>(status: u16, body: &[u8], secrets: &[&Secret], who: &str) -> Result<T, AuthError> {
     if !(200..300).contains(&status) {
         return Err(rejection(status, body, secrets));
     }
-    let answer: TokenResponse = serde_json::from_slice(body)
-        .map_err(|_| invalid_response(status, "the token endpoint's answer is not a JSON token response"))?;
-    if let Some(kind) = &answer.token_type {
+    serde_json::from_slice(body).map_err(|_| invalid_response(status, &format!("the {who}'s answer is not a JSON token response")))
+}
+
+/// The access token of an answer whose `token_type`, if given, is Bearer.
+fn bearer_token(status: u16, token_type: Option<&str>, access_token: Option<SecretField>, who: &str) -> Result<Secret, AuthError> {
+    if let Some(kind) = token_type {
         if !kind.eq_ignore_ascii_case("bearer") {
             return Err(invalid_response(status, &format!("unsupported token_type {:?}: expected Bearer", clip(kind))));
         }
     }
-    let token = match answer.access_token {
-        Some(SecretField(t)) if !t.is_empty() => t,
-        _ => return Err(invalid_response(status, "the token endpoint's answer has no access_token")),
-    };
+    match access_token {
+        Some(SecretField(t)) if !t.is_empty() => Ok(t),
+        _ => Err(invalid_response(status, &format!("the {who}'s answer has no access_token"))),
+    }
+}
+
+fn read_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Option<Secret>, Duration), AuthError> {
+    const WHO: &str = "token endpoint";
+    let answer: TokenResponse = token_answer(status, body, secrets, WHO)?;
+    let token = bearer_token(status, answer.token_type.as_deref(), answer.access_token, WHO)?;
     let lifetime = answer
         .expires_in
         .filter(|&s| s > 0)
@@ -1899,20 +1910,9 @@ fn managed_identity_retry_wait(source: &ManagedIdentitySource, status: Option<u1
 }
 
 fn read_managed_identity_token(status: u16, body: &[u8], secrets: &[&Secret]) -> Result<(Secret, Duration), AuthError> {
-    if !(200..300).contains(&status) {
-        return Err(rejection(status, body, secrets));
-    }
-    let answer: ManagedIdentityTokenResponse = serde_json::from_slice(body)
-        .map_err(|_| invalid_response(status, "the managed identity endpoint's answer is not a JSON token response"))?;
-    if let Some(kind) = &answer.token_type {
-        if !kind.eq_ignore_ascii_case("bearer") {
-            return Err(invalid_response(status, &format!("unsupported token_type {:?}: expected Bearer", clip(kind))));
-        }
-    }
-    let token = match answer.access_token {
-        Some(SecretField(t)) if !t.is_empty() => t,
-        _ => return Err(invalid_response(status, "the managed identity endpoint's answer has no access_token")),
-    };
+    const WHO: &str = "managed identity endpoint";
+    let answer: ManagedIdentityTokenResponse = token_answer(status, body, secrets, WHO)?;
+    let token = bearer_token(status, answer.token_type.as_deref(), answer.access_token, WHO)?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let lifetime = answer
         .expires_in

@@ -525,18 +525,19 @@ impl Client {
             (None, false) => None,
         };
         let delegated_scope = scopes.as_ref().map(|s| s.join(" "));
+        let need_secret = |what: &str| {
+            secret.clone().filter(|s| !s.is_empty()).ok_or_else(|| {
+                GraphError::InvalidArgument(format!("{} is required: pass it as the secret", what))
+            })
+        };
         let mut notice = None;
         let settings = match kind.to_ascii_lowercase().as_str() {
             "accesstoken" => {
-                let token = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
-                    GraphError::InvalidArgument("an access token is required: pass it as the secret".into())
-                })?;
+                let token = need_secret("an access token")?;
                 AuthSettings { authority, scope, credential: Credential::AccessToken(token) }
             }
             "clientsecret" => {
-                let s = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
-                    GraphError::InvalidArgument("a client secret is required: pass it as the secret".into())
-                })?;
+                let s = need_secret("a client secret")?;
                 AuthSettings {
                     authority,
                     scope,
@@ -673,9 +674,7 @@ impl Client {
                 }
             }
             "clientassertion" => {
-                let a = secret.filter(|s| !s.is_empty()).ok_or_else(|| {
-                    GraphError::InvalidArgument("a client assertion is required: pass it as the secret".into())
-                })?;
+                let a = need_secret("a client assertion")?;
                 AuthSettings {
                     authority,
                     scope,
